@@ -1,0 +1,16 @@
+//! slipway-core: the vocabulary every other crate speaks. Values and types with unknown and
+//! sensitive marks, conversion, diagnostics with source ranges. No IO.
+
+pub mod convert;
+pub mod diagnostics;
+pub mod json;
+pub mod number;
+pub mod render;
+pub mod types;
+pub mod value;
+
+pub use convert::{ConversionError, convert};
+pub use diagnostics::{Diagnostic, Diagnostics, Pos, Severity, SourceRange};
+pub use number::Number;
+pub use types::{ObjectType, Type};
+pub use value::{Data, Value};

@@ -1,0 +1,5 @@
+//! numeric functions.
+
+use super::Registry;
+
+pub(super) fn register(_registry: &mut Registry) {}

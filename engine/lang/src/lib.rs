@@ -2,5 +2,10 @@
 //! keeps its source span), builds the config model, evaluates expressions with unknowns, and
 //! holds the function library. No network IO.
 
+pub mod config;
+pub mod eval;
 pub mod fs;
 pub mod functions;
+pub mod load;
+pub mod source;
+pub mod typeexpr;

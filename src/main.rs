@@ -1,1 +1,32 @@
-fn main() {}
+//! The `slipway` binary: parses arguments, calls the engine and language crates, renders what
+//! they return, and exits with a code. It holds no logic of its own.
+
+mod cli;
+mod commands;
+mod diagnostics;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::normalize_args(std::env::args_os());
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help and version to stdout and errors to stderr itself.
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(1) } else { ExitCode::SUCCESS };
+        }
+    };
+    if let Some(dir) = &cli.chdir {
+        if let Err(e) = std::env::set_current_dir(dir) {
+            let _ = diagnostics::print_plain_error(&format!(
+                "Error handling -chdir option: could not change to {}: {e}",
+                dir.display()
+            ));
+            return ExitCode::from(1);
+        }
+    }
+    commands::run(cli.command)
+}

@@ -1,6 +1,7 @@
 //! slipway-core: the vocabulary every other crate speaks. Values and types with unknown and
 //! sensitive marks, conversion, diagnostics with source ranges. No IO.
 
+pub mod address;
 pub mod convert;
 pub mod diagnostics;
 pub mod json;
@@ -9,6 +10,7 @@ pub mod render;
 pub mod types;
 pub mod value;
 
+pub use address::InstanceKey;
 pub use convert::{ConversionError, convert};
 pub use diagnostics::{Diagnostic, Diagnostics, Pos, Severity, SourceRange};
 pub use number::Number;

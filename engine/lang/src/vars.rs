@@ -1,0 +1,182 @@
+//! Input variable values from where Terraform takes them, in its order of precedence (later
+//! wins): `TF_VAR_name` environment variables, `terraform.tfvars`, `*.auto.tfvars` in lexical
+//! order, then `-var` and `-var-file` in the order given on the command line.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use hcl_edit::Span;
+use hcl_edit::structure::Structure;
+use slipway_core::{Diagnostic, Diagnostics, Type, Value};
+
+use crate::config::Module;
+use crate::eval::{EmptyScope, Evaluator};
+use crate::evaluate::InputValue;
+use crate::fs::FileSystem;
+use crate::functions::FunctionContext;
+use crate::source::{SourceFile, Sources};
+
+/// One `-var` or `-var-file` argument, in command-line order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CliVar {
+    /// `-var 'name=value'`
+    Assignment(String),
+    /// `-var-file=path`
+    File(String),
+}
+
+/// Collects the root module's input values from the environment, the working directory's
+/// `.tfvars` files and the command line.
+pub fn collect_inputs(
+    module: &Module,
+    dir: &Path,
+    cli: &[CliVar],
+    env: &[(String, String)],
+    fs: &dyn FileSystem,
+    sources: &mut Sources,
+) -> (BTreeMap<String, InputValue>, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let mut values = BTreeMap::new();
+    for (key, raw) in env {
+        if let Some(name) = key.strip_prefix("TF_VAR_") {
+            if module.variables.contains_key(name) {
+                let value = raw_value(module, name, raw, sources, &mut diags, &format!("environment variable {key}"));
+                values.insert(
+                    name.to_string(),
+                    InputValue { value, range: None, origin: format!("environment variable {key}") },
+                );
+            }
+        }
+    }
+    let mut files = Vec::new();
+    let default_file = dir.join("terraform.tfvars");
+    if fs.is_file(&default_file).unwrap_or(false) {
+        files.push(default_file);
+    }
+    let mut auto: Vec<_> = fs
+        .read_dir(dir)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|p| p.to_string_lossy().ends_with(".auto.tfvars"))
+        .collect();
+    auto.sort();
+    files.extend(auto);
+    for file in files {
+        load_tfvars(&file, fs, sources, &mut values, &mut diags);
+    }
+    for var in cli {
+        match var {
+            CliVar::Assignment(text) => match text.split_once('=') {
+                Some((name, raw)) => {
+                    let name = name.trim();
+                    let value = raw_value(module, name, raw, sources, &mut diags, "-var");
+                    values.insert(name.to_string(), InputValue { value, range: None, origin: "-var".into() });
+                }
+                None => diags.push(Diagnostic::error("Invalid -var option", format!("The given -var option {text:?} is not correctly specified. It must be a variable name and value separated by an equals sign, like\n    -var \"region=us-east-1\""))),
+            },
+            CliVar::File(path) => {
+                let path = dir.join(path);
+                if fs.is_file(&path).unwrap_or(false) {
+                    load_tfvars(&path, fs, sources, &mut values, &mut diags);
+                } else {
+                    diags.push(Diagnostic::error("Failed to read variables file", format!("Given variables file {} does not exist.", path.display())));
+                }
+            }
+        }
+    }
+    (values, diags)
+}
+
+/// A value given as a raw string: kept as a string for string-typed (and untyped) variables,
+/// parsed as an HCL expression otherwise, as Terraform does.
+fn raw_value(
+    module: &Module,
+    name: &str,
+    raw: &str,
+    sources: &mut Sources,
+    diags: &mut Diagnostics,
+    origin: &str,
+) -> Value {
+    let wants_string = module.variables.get(name).is_none_or(|v| matches!(v.constraint.ty, Type::String | Type::Any));
+    if wants_string {
+        return Value::string(raw);
+    }
+    let file = sources.add(SourceFile::new(format!("<value for var.{name}>"), raw.to_string()));
+    match hcl_edit::parser::parse_expr(raw) {
+        Ok(expr) => constant(&expr, file, sources, diags),
+        Err(e) => {
+            diags.push(Diagnostic::error(
+                "Invalid value for variable",
+                format!("The value given for var.{name} by {origin} is not a valid expression: {}.", e.message()),
+            ));
+            Value::unknown(Type::Any)
+        }
+    }
+}
+
+fn load_tfvars(
+    path: &Path,
+    fs: &dyn FileSystem,
+    sources: &mut Sources,
+    values: &mut BTreeMap<String, InputValue>,
+    diags: &mut Diagnostics,
+) {
+    let display = path.to_string_lossy().to_string();
+    let text = match fs.read(path).map(String::from_utf8) {
+        Ok(Ok(t)) => t,
+        _ => {
+            diags.push(Diagnostic::error(
+                "Failed to read variables file",
+                format!("Could not read {display} as UTF-8 text."),
+            ));
+            return;
+        }
+    };
+    let file = sources.add(SourceFile::new(display.clone(), text.clone()));
+    let body = match hcl_edit::parser::parse_body(&text) {
+        Ok(b) => b,
+        Err(e) => {
+            let offset = e.location().offset().min(text.len());
+            diags.push(
+                Diagnostic::error(
+                    "Invalid syntax",
+                    format!("The variables file could not be parsed: {}.", e.message()),
+                )
+                .with_subject(sources.range(file, Some(offset..offset))),
+            );
+            return;
+        }
+    };
+    for structure in body {
+        match structure {
+            Structure::Attribute(attr) => {
+                let value = constant(&attr.value, file, sources, diags);
+                let range = sources.range(file, attr.value.span());
+                values.insert(attr.key.as_str().to_string(), InputValue { value, range, origin: display.clone() });
+            }
+            Structure::Block(block) => diags.push(
+                Diagnostic::error(
+                    "Unexpected block",
+                    "A variables file contains only assignments of the form name = value; blocks are not allowed.",
+                )
+                .with_subject(sources.range(file, block.ident.span())),
+            ),
+        }
+    }
+}
+
+fn constant(
+    expr: &hcl_edit::expr::Expression,
+    file: crate::source::FileId,
+    sources: &Sources,
+    diags: &mut Diagnostics,
+) -> Value {
+    let fs = crate::fs::OsFileSystem;
+    let here = Path::new(".");
+    let ctx = FunctionContext { module_dir: here, working_dir: here, fs: &fs, impure_unknown: false, templates: None };
+    let scope = EmptyScope;
+    let evaluator = Evaluator::new(sources, file, &scope, &ctx);
+    let value = evaluator.eval(expr);
+    diags.extend(evaluator.take_diagnostics());
+    value
+}

@@ -1,0 +1,129 @@
+//! Command-line arguments as the user typed them. Terraform spells long options with one dash
+//! (`-json`, `-chdir=DIR`); [`normalize_args`] accepts that spelling as well as `--json`.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "slipway",
+    version,
+    about = "Infrastructure as code: from Terraform-language files to a running Kubernetes cluster on AWS."
+)]
+pub struct Cli {
+    /// Switch to a different working directory before running the command.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub chdir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check whether the configuration is valid.
+    Validate(ValidateArgs),
+    /// Rewrite configuration files to the canonical format and style.
+    Fmt(FmtArgs),
+    /// Evaluate expressions against the configuration, one per line of input.
+    Console(ConsoleArgs),
+    /// Show the slipway version.
+    Version(VersionArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Print the result as JSON, in the format of `terraform validate -json`.
+    #[arg(long)]
+    pub json: bool,
+    /// Disable colour in the output.
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Check whether the files are formatted; exit 3 if any is not. Nothing is written.
+    #[arg(long)]
+    pub check: bool,
+    /// Show the changes as unified diffs.
+    #[arg(long)]
+    pub diff: bool,
+    /// Also process files in subdirectories.
+    #[arg(long)]
+    pub recursive: bool,
+    /// List the files whose formatting differs (default true, as in Terraform).
+    #[arg(long, value_name = "BOOL", default_value = "true", action = clap::ArgAction::Set)]
+    pub list: bool,
+    /// Write the result back to the files (default true; false with -check).
+    #[arg(long, value_name = "BOOL", default_value = "true", action = clap::ArgAction::Set)]
+    pub write: bool,
+    #[arg(long)]
+    pub no_color: bool,
+    /// Files or directories to format; `-` reads standard input. Default: the working directory.
+    pub targets: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct VarArgs {
+    /// Set an input variable: -var 'name=value'. May be repeated.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Load input variable values from a file. May be repeated.
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    #[command(flatten)]
+    pub vars: VarArgs,
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VersionArgs {
+    /// Print the version as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Rewrites Terraform's single-dash long options (`-json`, `-var=x=1`) to the double-dash form
+/// clap parses. A lone `-` (standard input) and negative numbers are left alone.
+pub fn normalize_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    let mut out = Vec::new();
+    let mut after_separator = false;
+    for (i, arg) in args.into_iter().enumerate() {
+        let Some(text) = arg.to_str() else {
+            out.push(arg);
+            continue;
+        };
+        if text == "--" {
+            after_separator = true;
+        }
+        let single_dash_long = text.len() > 2
+            && text.starts_with('-')
+            && !text.starts_with("--")
+            && !text[1..2].chars().all(|c| c.is_ascii_digit());
+        if i > 0 && !after_separator && single_dash_long {
+            out.push(OsString::from(format!("-{text}")));
+        } else {
+            out.push(arg);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_terraform_single_dash_options() {
+        let args = normalize_args(["slipway", "-chdir=infra", "validate", "-json", "-", "-5"].map(OsString::from));
+        assert_eq!(args, ["slipway", "--chdir=infra", "validate", "--json", "-", "-5"].map(OsString::from));
+    }
+}

@@ -1,0 +1,81 @@
+//! One module per command. Each loads what it needs through the library crates, renders the
+//! result and returns the process exit code.
+
+mod console;
+mod validate;
+mod version;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use slipway_core::{Diagnostics, Value};
+use slipway_lang::config::Config;
+use slipway_lang::evaluate::{EvalSettings, InputValue};
+use slipway_lang::fs::OsFileSystem;
+use slipway_lang::source::Sources;
+
+use crate::cli::Command;
+
+pub fn run(command: Command) -> ExitCode {
+    match command {
+        Command::Validate(args) => validate::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
+        Command::Console(args) => console::run(&args),
+        Command::Version(args) => version::run(&args),
+    }
+}
+
+mod fmt {
+    use std::process::ExitCode;
+
+    pub fn run(_args: &crate::cli::FmtArgs) -> ExitCode {
+        ExitCode::from(1)
+    }
+}
+
+/// The configuration of the working directory, as every command sees it.
+pub struct Workspace {
+    pub dir: PathBuf,
+    pub sources: Sources,
+    pub config: Config,
+    pub diagnostics: Diagnostics,
+}
+
+impl Workspace {
+    pub fn load() -> Workspace {
+        let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        let mut sources = Sources::new();
+        let (config, diagnostics) = slipway_lang::load::load_config(Path::new("."), &OsFileSystem, &mut sources);
+        Workspace { dir, sources, config, diagnostics }
+    }
+
+    pub fn settings<'a>(&self, fs: &'a OsFileSystem, impure_unknown: bool) -> EvalSettings<'a> {
+        EvalSettings {
+            fs,
+            working_dir: self.dir.clone(),
+            root_dir: self.dir.clone(),
+            workspace: std::env::var("TF_WORKSPACE").unwrap_or_else(|_| "default".into()),
+            impure_unknown,
+        }
+    }
+
+    /// Inputs that are all known only later, for validating without variable values.
+    pub fn unknown_inputs(&self) -> BTreeMap<String, InputValue> {
+        self.config
+            .module
+            .variables
+            .iter()
+            .map(|(name, v)| {
+                (
+                    name.clone(),
+                    InputValue {
+                        value: Value::unknown(v.constraint.ty.clone()),
+                        range: None,
+                        origin: "validate".into(),
+                    },
+                )
+            })
+            .collect()
+    }
+}

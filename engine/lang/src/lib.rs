@@ -2,5 +2,6 @@
 //! keeps its source span), builds the config model, evaluates expressions with unknowns, and
 //! holds the function library. No network IO.
 
+pub mod format;
 pub mod fs;
 pub mod functions;

@@ -46,11 +46,13 @@ impl std::error::Error for FormatError {}
 pub fn format_source(source: &str) -> Result<String, FormatError> {
     if let Err(err) = hcl_edit::parser::parse_body(source) {
         let location = err.location();
-        return Err(FormatError {
-            message: err.message().to_string(),
-            line: location.line(),
-            column: location.column(),
-        });
+        // hcl-edit clamps an error at end of input onto the last byte and carries the excess
+        // only in its column; recover the true offset so that end of input is reported where
+        // it is (`3:1` for an unclosed block ending in a newline, not `2:9` past the line end).
+        let clamped = line_column(source, location.offset()).1;
+        let offset = location.offset() + location.column().saturating_sub(clamped);
+        let (line, column) = line_column(source, offset);
+        return Err(FormatError { message: err.message().to_string(), line, column });
     }
     let (tokens, trailing_spaces) = lex(source);
     let mut tokens = rewrite_legacy(tokens);
@@ -66,6 +68,18 @@ pub fn format_source(source: &str) -> Result<String, FormatError> {
     // byte count is kept.
     push_spaces(&mut out, trailing_spaces);
     Ok(out)
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(source: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(source.len());
+    while !source.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &source[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
 }
 
 fn push_spaces(out: &mut String, n: usize) {
@@ -141,11 +155,7 @@ struct Token {
 
 impl Token {
     fn new(kind: Kind, text: impl Into<String>) -> Self {
-        Token {
-            kind,
-            text: text.into(),
-            spaces: 0,
-        }
+        Token { kind, text: text.into(), spaces: 0 }
     }
 
     /// A `#` or `//` comment ends its line, as a newline token does.
@@ -156,11 +166,7 @@ impl Token {
     /// Net change of nesting depth: brackets and template sequences open and close levels.
     fn bracket_change(&self) -> i32 {
         match self.kind {
-            Kind::OBrace
-            | Kind::OBrack
-            | Kind::OParen
-            | Kind::TemplateControl
-            | Kind::TemplateInterp => 1,
+            Kind::OBrace | Kind::OBrack | Kind::OParen | Kind::TemplateControl | Kind::TemplateInterp => 1,
             Kind::CBrace | Kind::CBrack | Kind::CParen | Kind::TemplateSeqEnd => -1,
             _ => 0,
         }
@@ -195,13 +201,7 @@ struct Lexer<'a> {
 
 /// Splits `src` into tokens; also returns the number of whitespace bytes after the last token.
 fn lex(src: &str) -> (Vec<Token>, usize) {
-    let mut lx = Lexer {
-        src,
-        pos: 0,
-        stack: Vec::new(),
-        out: Vec::new(),
-        spaces: 0,
-    };
+    let mut lx = Lexer { src, pos: 0, stack: Vec::new(), out: Vec::new(), spaces: 0 };
     while lx.pos < src.len() {
         match lx.stack.last() {
             Some(Mode::Quoted) => lx.quoted(),
@@ -226,11 +226,7 @@ impl Lexer<'_> {
     fn emit(&mut self, kind: Kind, len: usize) {
         let end = (self.pos + len).min(self.src.len());
         let text = self.src.get(self.pos..end).unwrap_or("");
-        self.out.push(Token {
-            kind,
-            text: text.to_string(),
-            spaces: self.spaces,
-        });
+        self.out.push(Token { kind, text: text.to_string(), spaces: self.spaces });
         self.spaces = 0;
         self.pos = end;
     }
@@ -262,10 +258,7 @@ impl Lexer<'_> {
             '<' if starts("<<") => {
                 if let Some((len, marker)) = heredoc_header(rest) {
                     self.emit(Kind::OHeredoc, len);
-                    self.stack.push(Mode::Heredoc {
-                        marker,
-                        at_line_start: true,
-                    });
+                    self.stack.push(Mode::Heredoc { marker, at_line_start: true });
                 } else {
                     self.emit(Kind::Lt, 1);
                 }
@@ -357,7 +350,9 @@ impl Lexer<'_> {
                 self.stack.pop();
             }
             Some(_) => {
-                if !self.template_open() {
+                // The literal stopped at `${` or `%{`; the fallback only guarantees progress.
+                let opened = self.template_open();
+                if !opened {
                     self.emit(Kind::QuotedLit, 1);
                 }
             }
@@ -366,11 +361,7 @@ impl Lexer<'_> {
     }
 
     fn heredoc(&mut self) {
-        let Some(Mode::Heredoc {
-            marker,
-            at_line_start,
-        }) = self.stack.last()
-        else {
+        let Some(Mode::Heredoc { marker, at_line_start }) = self.stack.last() else {
             return;
         };
         let (marker, at_line_start) = (marker.clone(), *at_line_start);
@@ -490,9 +481,7 @@ fn operator(rest: &str) -> Option<(Kind, usize)> {
         ("<", Kind::Lt),
         (">", Kind::Gt),
     ];
-    OPS.iter()
-        .find(|(op, _)| rest.starts_with(op))
-        .map(|&(op, kind)| (kind, op.len()))
+    OPS.iter().find(|(op, _)| rest.starts_with(op)).map(|&(op, kind)| (kind, op.len()))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -500,11 +489,7 @@ fn operator(rest: &str) -> Option<(Kind, usize)> {
 
 /// Walks bodies, blocks and attributes over the token stream and returns the rewritten stream.
 fn rewrite_legacy(tokens: Vec<Token>) -> Vec<Token> {
-    let mut walker = Walker {
-        toks: tokens,
-        pos: 0,
-        out: Vec::new(),
-    };
+    let mut walker = Walker { toks: tokens, pos: 0, out: Vec::new() };
     let mut blocks = Vec::new();
     walker.body(&mut blocks, false);
     // Whatever the walk did not understand is kept as it is.
@@ -726,22 +711,12 @@ fn lines_for_format(tokens: &[Token]) -> Vec<Line> {
     let mut start = 0;
     for (i, t) in tokens.iter().enumerate() {
         if t.ends_line() {
-            lines.push(Line {
-                start,
-                assign: None,
-                comment: None,
-                end: i + 1,
-            });
+            lines.push(Line { start, assign: None, comment: None, end: i + 1 });
             start = i + 1;
         }
     }
     if start < tokens.len() {
-        lines.push(Line {
-            start,
-            assign: None,
-            comment: None,
-            end: tokens.len(),
-        });
+        lines.push(Line { start, assign: None, comment: None, end: tokens.len() });
     }
 
     for line in &mut lines {
@@ -914,9 +889,7 @@ fn format_cells(tokens: &mut [Token], lines: &[Line]) {
     }
     close_assign(tokens, &mut chain);
 
-    let width = |tokens: &[Token], l: &Line| {
-        columns(&tokens[l.lead()]) + l.assign().map_or(0, |a| columns(&tokens[a]))
-    };
+    let width = |tokens: &[Token], l: &Line| columns(&tokens[l.lead()]) + l.assign().map_or(0, |a| columns(&tokens[a]));
     let close_comment = |tokens: &mut [Token], chain: &mut Vec<&Line>| {
         let max = chain.iter().map(|l| width(tokens, l)).max().unwrap_or(0);
         for l in chain.drain(..) {

@@ -18,6 +18,12 @@
 //! Vertical whitespace is kept exactly as written, as `terraform fmt` does: blank lines are not
 //! collapsed and no final newline is added or removed.
 //!
+//! Known differences from `terraform fmt`: a comment between a block's type and its labels is
+//! kept (Terraform loses it when it re-quotes the labels); a quoted label is kept as written
+//! rather than re-escaped; syntax accepted by hcl-edit but rejected by Terraform's parser is
+//! formatted rather than refused. Like Terraform, the output is not always a fixed point:
+//! `"${"${x}"}"` unwraps one level per run.
+//!
 //! The source is parsed with hcl-edit first only to reject invalid input: formatting a file that
 //! does not parse could make drastic changes that are hard for the user to undo.
 
@@ -539,6 +545,10 @@ impl Walker {
         let name = self.toks.get(self.pos).map(|t| t.text.clone()).unwrap_or_default();
         self.copy();
         self.copy();
+        // Inline comments before the value are not part of it either (`a = /* c */ "${x}"`).
+        while self.kind(self.pos) == Some(Kind::Comment) && self.toks.get(self.pos).is_some_and(|t| !t.ends_line()) {
+            self.copy();
+        }
         let start = self.pos;
         let mut depth = 0i32;
         let mut end = start;

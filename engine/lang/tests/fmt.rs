@@ -4,7 +4,9 @@
 //! outputs were produced by `terraform fmt` (v1.11) on a copy of the input, so a difference is
 //! a divergence from Terraform, not a matter of taste. `hclwrite_cases` ports the input/output
 //! pairs of hashicorp/hcl `hclwrite/format_test.go` (as attributes and blocks, since every
-//! fixture must be a valid body). `.gitattributes` keeps git from touching line endings, so the
+//! fixture must be a valid body). The one exception is `divergence_label_comment`: Terraform
+//! drops a comment between a block's type and its labels when it re-quotes them, and we keep
+//! every comment. `.gitattributes` keeps git from touching line endings, so the
 //! CRLF fixture stays CRLF.
 
 use std::fs;

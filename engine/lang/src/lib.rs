@@ -5,6 +5,7 @@
 pub mod config;
 pub mod eval;
 pub mod evaluate;
+pub mod format;
 pub mod fs;
 pub mod functions;
 pub mod load;

@@ -82,7 +82,7 @@ pub fn run(args: &ConsoleArgs) -> ExitCode {
         };
         let (value, diags) = eval_in_module(&expr, file, &module, &workspace.sources, &settings);
         if diags.has_errors() {
-            print_diagnostics(&diags, &workspace.sources, args.no_color);
+            print_diagnostics(&diags.sorted(), &workspace.sources, args.no_color);
             failed = true;
             continue;
         }

@@ -2,6 +2,7 @@
 //! result and returns the process exit code.
 
 mod console;
+mod fmt;
 mod validate;
 mod version;
 
@@ -26,14 +27,6 @@ pub fn run(command: Command) -> ExitCode {
     }
 }
 
-mod fmt {
-    use std::process::ExitCode;
-
-    pub fn run(_args: &crate::cli::FmtArgs) -> ExitCode {
-        ExitCode::from(1)
-    }
-}
-
 /// The configuration of the working directory, as every command sees it.
 pub struct Workspace {
     pub dir: PathBuf,
@@ -50,13 +43,14 @@ impl Workspace {
         Workspace { dir, sources, config, diagnostics }
     }
 
-    pub fn settings<'a>(&self, fs: &'a OsFileSystem, impure_unknown: bool) -> EvalSettings<'a> {
+    pub fn settings<'a>(&self, fs: &'a OsFileSystem, validating: bool) -> EvalSettings<'a> {
         EvalSettings {
             fs,
             working_dir: self.dir.clone(),
             root_dir: self.dir.clone(),
             workspace: std::env::var("TF_WORKSPACE").unwrap_or_else(|_| "default".into()),
-            impure_unknown,
+            impure_unknown: validating,
+            validating,
         }
     }
 

@@ -36,6 +36,9 @@ pub struct EvalSettings<'a> {
     pub workspace: String,
     /// True while validating or planning: `timestamp()` and `uuid()` are known after apply.
     pub impure_unknown: bool,
+    /// True while validating: variables have no values yet, so a `count` or `for_each` known
+    /// only later is expected rather than an error.
+    pub validating: bool,
 }
 
 /// One expanded instance of a resource: its key and its evaluated configuration.
@@ -613,6 +616,9 @@ fn expand(
         let range = sources.range(expr.file, expr.span());
         let (value, _) = value.unmark_deep();
         if !value.is_known() {
+            if settings.validating {
+                return None;
+            }
             diags.push(Diagnostic::error("Invalid count argument", format!("The \"count\" value of {what} depends on values that are known only after apply, so the number of instances cannot be determined. Use literal values or values known before apply for count, or first apply the resources count depends on alone with\n    slipway apply -target=ADDRESS")).with_subject(range));
             return None;
         }
@@ -668,6 +674,9 @@ fn expand(
             "The \"for_each\" value of {what} depends on values that are known only after apply, so the instances cannot be determined. Use a map whose keys are known before apply (the values may be unknown), or first apply what it depends on alone with\n    slipway apply -target=ADDRESS"
         );
         if !value.is_known() {
+            if settings.validating {
+                return None;
+            }
             diags.push(Diagnostic::error("Invalid for_each argument", unknown_detail).with_subject(range));
             return None;
         }
@@ -680,6 +689,9 @@ fn expand(
                 let mut out = Vec::new();
                 for item in items {
                     if !item.is_known() {
+                        if settings.validating {
+                            return None;
+                        }
                         diags.push(Diagnostic::error("Invalid for_each argument", unknown_detail).with_subject(range));
                         return None;
                     }
@@ -974,14 +986,7 @@ fn evaluate_module_call(
                 },
             );
         }
-        let child_settings = EvalSettings {
-            fs: settings.fs,
-            working_dir: settings.working_dir.clone(),
-            root_dir: settings.root_dir.clone(),
-            workspace: settings.workspace.clone(),
-            impure_unknown: settings.impure_unknown,
-        };
-        let result = evaluate_module(child, &inputs, sources, &child_settings, diags, false);
+        let result = evaluate_module(child, &inputs, sources, settings, diags, false);
         let outputs = Value::object(result.outputs.clone());
         values.push((key.clone(), outputs));
         children.push((key, result));

@@ -83,7 +83,8 @@ fn display(path: &Path) -> String {
 fn format_file(path: &Path, args: &FmtArgs, write: bool) -> Result<bool, String> {
     let name = display(path);
     let original = std::fs::read_to_string(path).map_err(|e| format!("error: could not read {name}: {e}"))?;
-    let formatted = format_source(&original).map_err(|e| format!("error: {name}:{}:{}: Invalid syntax: {}", e.line, e.column, e.message))?;
+    let formatted = format_source(&original)
+        .map_err(|e| format!("error: {name}:{}:{}: Invalid syntax: {}", e.line, e.column, e.message))?;
     if formatted == original {
         return Ok(false);
     }
@@ -103,7 +104,8 @@ fn format_file(path: &Path, args: &FmtArgs, write: bool) -> Result<bool, String>
 fn format_stdin(args: &FmtArgs) -> Result<bool, String> {
     let mut original = String::new();
     std::io::stdin().read_to_string(&mut original).map_err(|e| format!("could not read standard input: {e}"))?;
-    let formatted = format_source(&original).map_err(|e| format!("<stdin>:{}:{}: Invalid syntax: {}", e.line, e.column, e.message))?;
+    let formatted = format_source(&original)
+        .map_err(|e| format!("<stdin>:{}:{}: Invalid syntax: {}", e.line, e.column, e.message))?;
     let changed = formatted != original;
     let mut stdout = std::io::stdout().lock();
     if args.diff {
@@ -115,5 +117,9 @@ fn format_stdin(args: &FmtArgs) -> Result<bool, String> {
 }
 
 fn unified_diff(name: &str, old: &str, new: &str) -> String {
-    similar::TextDiff::from_lines(old, new).unified_diff().context_radius(3).header(&format!("old/{name}"), &format!("new/{name}")).to_string()
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("old/{name}"), &format!("new/{name}"))
+        .to_string()
 }

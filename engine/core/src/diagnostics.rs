@@ -157,13 +157,14 @@ impl FromIterator<Diagnostic> for Diagnostics {
     }
 }
 
-/// The candidate closest to `name`, when one is close enough to be a likely typo.
+/// The candidate closest to `name` when it is a likely typo: fewer than three edits away, the
+/// rule Terraform uses for its suggestions.
 pub fn closest_name<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(name, c), c))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|c| (strsim::levenshtein(name, c), c))
+        .filter(|(distance, c)| *distance < 3 && *c != name)
+        .min_by_key(|(distance, _)| *distance)
         .map(|(_, c)| c)
 }
 
@@ -183,5 +184,6 @@ mod tests {
     fn suggests_the_closest_name() {
         assert_eq!(closest_name("vpc_di", ["vpc_id", "cidr_block", "tags"]), Some("vpc_id"));
         assert_eq!(closest_name("zzz", ["vpc_id", "cidr_block"]), None);
+        assert_eq!(closest_name("nmae", ["name", "tags"]), Some("name"));
     }
 }

@@ -63,6 +63,15 @@ pub struct EvaluatedModule {
     /// The values references to resources and module calls resolve to.
     resource_values: HashMap<ResourceKey, Value>,
     module_values: HashMap<String, Value>,
+    /// Every name the module declares, for suggestions before all are evaluated.
+    declared: DeclaredNames,
+}
+
+#[derive(Clone, Debug, Default)]
+struct DeclaredNames {
+    locals: Vec<String>,
+    resources: Vec<ResourceKey>,
+    module_calls: Vec<String>,
 }
 
 /// Evaluates a configuration with the root module's input values.
@@ -106,7 +115,12 @@ fn evaluate_module(
     is_root: bool,
 ) -> EvaluatedModule {
     let module = &config.module;
-    let mut evaluated = EvaluatedModule { dir: module.dir.clone(), ..EvaluatedModule::default() };
+    let declared = DeclaredNames {
+        locals: module.locals.keys().cloned().collect(),
+        resources: module.resources.keys().cloned().collect(),
+        module_calls: module.module_calls.keys().cloned().collect(),
+    };
+    let mut evaluated = EvaluatedModule { dir: module.dir.clone(), declared, ..EvaluatedModule::default() };
     bind_variables(module, inputs, sources, settings, diags, is_root, &mut evaluated);
 
     let order = match order_nodes(module, sources, diags) {
@@ -166,7 +180,6 @@ struct ModuleScope<'a> {
     module: &'a EvaluatedModule,
     repetition: Option<&'a Repetition>,
     settings: &'a EvalSettings<'a>,
-    declared_variables: Option<&'a IndexMap<String, Variable>>,
 }
 
 impl Scope for ModuleScope<'_> {
@@ -174,28 +187,25 @@ impl Scope for ModuleScope<'_> {
         let undeclared = |what: &str, name: &str, candidates: Vec<&str>| ScopeError {
             summary: format!("Reference to undeclared {what}"),
             detail: format!(
-                "A {what} named {name:?} has not been declared in this module.{}",
+                "{} {what} named {name:?} has not been declared in this module.{}",
+                article(what),
                 did_you_mean(name, candidates)
             ),
         };
         match reference {
             Reference::Variable(name) => self.module.variables.get(name).cloned().ok_or_else(|| {
-                let names: Vec<&str> = match self.declared_variables {
-                    Some(v) => v.keys().map(String::as_str).collect(),
-                    None => self.module.variables.keys().map(String::as_str).collect(),
-                };
-                undeclared("input variable", name, names)
+                undeclared("input variable", name, self.module.variables.keys().map(String::as_str).collect())
             }),
-            Reference::Local(name) => self.module.locals.get(name).cloned().ok_or_else(|| undeclared("local value", name, self.module.locals.keys().map(String::as_str).collect())),
+            Reference::Local(name) => self.module.locals.get(name).cloned().ok_or_else(|| undeclared("local value", name, self.module.declared.locals.iter().map(String::as_str).collect())),
             Reference::Resource(key) => self.module.resource_values.get(key).cloned().ok_or_else(|| {
-                let candidates: Vec<String> = self.module.resource_values.keys().filter(|k| k.mode == key.mode).map(|k| k.to_string()).collect();
+                let candidates: Vec<String> = self.module.declared.resources.iter().filter(|k| k.mode == key.mode).map(|k| k.to_string()).collect();
                 let what = if key.mode == ResourceMode::Managed { "resource" } else { "data source" };
                 ScopeError {
                     summary: format!("Reference to undeclared {what}"),
                     detail: format!("A {what} {key} has not been declared in this module.{}", did_you_mean(&key.to_string(), candidates.iter().map(String::as_str))),
                 }
             }),
-            Reference::ModuleCall(name) => self.module.module_values.get(name).cloned().ok_or_else(|| undeclared("module call", name, self.module.module_values.keys().map(String::as_str).collect())),
+            Reference::ModuleCall(name) => self.module.module_values.get(name).cloned().ok_or_else(|| undeclared("module call", name, self.module.declared.module_calls.iter().map(String::as_str).collect())),
             Reference::Path(attr) => match attr.as_str() {
                 "module" => Ok(Value::string(path_string(&self.module.dir, &self.settings.working_dir))),
                 "root" => Ok(Value::string(path_string(&self.settings.root_dir, &self.settings.working_dir))),
@@ -220,6 +230,10 @@ impl Scope for ModuleScope<'_> {
             Reference::SelfObject => Err(ScopeError { summary: "Invalid \"self\" reference".into(), detail: "The \"self\" object is available only in resource postconditions, where it refers to the resource's own attributes.".into() }),
         }
     }
+}
+
+fn article(noun: &str) -> &'static str {
+    if noun.starts_with(['a', 'e', 'i', 'o', 'u']) { "An" } else { "A" }
 }
 
 fn path_string(path: &Path, working_dir: &Path) -> String {
@@ -293,7 +307,7 @@ fn eval_expr_with(
     settings: &EvalSettings<'_>,
     diags: &mut Diagnostics,
 ) -> Value {
-    let scope = ModuleScope { module, repetition, settings, declared_variables: None };
+    let scope = ModuleScope { module, repetition, settings };
     let templates = FileTemplates { sources };
     let ctx = FunctionContext {
         module_dir: &module.dir,
@@ -353,10 +367,13 @@ fn bind_variables(
                     (value, sources.range(default.file, default.span()))
                 }
                 None => {
-                    diags.push(
+                    // A module call without the argument is reported at the call instead.
+                    if is_root {
+                        diags.push(
                         Diagnostic::error("No value for required variable", format!("The input variable {name:?} is not set, and has no default value. Set it with -var \"{name}=...\", in a .tfvars file, or with the environment variable TF_VAR_{name}."))
                             .with_subject(decl.clone()),
                     );
+                    }
                     evaluated.variables.insert(
                         name.clone(),
                         Value::unknown(variable.constraint.ty.clone()).with_sensitive(variable.sensitive),
@@ -1023,7 +1040,7 @@ fn evaluate_output(
 impl EvaluatedModule {
     /// A scope for evaluating more expressions against this module, as `console` does.
     pub fn scope<'a>(&'a self, settings: &'a EvalSettings<'a>) -> impl Scope + 'a {
-        ModuleScope { module: self, repetition: None, settings, declared_variables: None }
+        ModuleScope { module: self, repetition: None, settings }
     }
 
     /// Overrides what references to a resource resolve to (state values in `console`).
@@ -1040,7 +1057,7 @@ pub fn eval_in_module(
     sources: &Sources,
     settings: &EvalSettings<'_>,
 ) -> (Value, Diagnostics) {
-    let scope = ModuleScope { module, repetition: None, settings, declared_variables: None };
+    let scope = ModuleScope { module, repetition: None, settings };
     let templates = FileTemplates { sources };
     let ctx = FunctionContext {
         module_dir: &module.dir,

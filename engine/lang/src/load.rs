@@ -69,7 +69,7 @@ fn load_tree(dir: &Path, fs: &dyn FileSystem, sources: &mut Sources, diags: &mut
             );
             continue;
         }
-        let child_dir = dir.join(&call.source);
+        let child_dir = normalize_path(&dir.join(&call.source));
         if !fs.is_dir(&child_dir) {
             diags.push(
                 Diagnostic::error(
@@ -156,7 +156,23 @@ pub fn load_source(name: &str, text: &str, sources: &mut Sources) -> (Module, Di
     (module, diags)
 }
 
-fn display_path(path: &Path) -> String {
+/// `a/./b/../c` as `a/c`, without touching the file system, so that paths in messages are clean.
+pub fn normalize_path(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() { PathBuf::from(".") } else { out }
+}
+
+/// A path as messages show it: relative to the working directory when it is inside it.
+pub fn display_path(path: &Path) -> String {
     let cwd = std::env::current_dir().ok();
     let relative = cwd.as_deref().and_then(|c| path.strip_prefix(c).ok()).unwrap_or(path);
     relative.to_string_lossy().trim_start_matches("./").to_string()
@@ -211,7 +227,8 @@ impl Loader<'_> {
     fn load_block(&mut self, block: HclBlock) {
         let kind = block.ident.as_str().to_string();
         let labels: Vec<String> = block.labels.iter().map(|l| l.as_str().to_string()).collect();
-        let span = block.span();
+        // Declarations point at the block header (`resource "aws_vpc" "main"`), not its body.
+        let span = header_span(&block);
         let expected_labels: &[&str] = match kind.as_str() {
             "terraform" | "locals" | "moved" | "removed" | "import" => &[],
             "provider" => &["name"],
@@ -336,7 +353,7 @@ impl Loader<'_> {
         let blocks = blocks
             .into_iter()
             .map(|b| {
-                let range = self.decl(b.span());
+                let range = self.decl(header_span(&b));
                 Block {
                     kind: b.ident.as_str().to_string(),
                     labels: b.labels.iter().map(|l| l.as_str().to_string()).collect(),
@@ -399,7 +416,7 @@ impl Loader<'_> {
                         );
                         continue;
                     }
-                    let range = self.decl(block.span());
+                    let range = self.decl(header_span(&block));
                     let body = self.generic_body(block.body);
                     self.module.terraform.backend = Some(BackendConfig { kind, body, range });
                 }
@@ -552,7 +569,7 @@ impl Loader<'_> {
     }
 
     fn check_rule(&mut self, block: HclBlock) -> Option<CheckRule> {
-        let span = block.span();
+        let span = header_span(&block);
         let kind = block.ident.as_str().to_string();
         let (mut attrs, blocks) = self.split(block.body);
         let condition = attrs.shift_remove("condition");
@@ -936,7 +953,7 @@ impl Loader<'_> {
                 "assert" => asserts.extend(self.check_rule(block)),
                 "data" if block.labels.len() == 2 => {
                     let labels: Vec<String> = block.labels.iter().map(|l| l.as_str().to_string()).collect();
-                    let bspan = block.span();
+                    let bspan = header_span(&block);
                     data.extend(self.load_resource(ResourceMode::Data, &labels, block.body, bspan, false));
                 }
                 _ => unexpected.push(block),
@@ -980,6 +997,12 @@ fn provider_ref_name(root: &str, ops: &[&TraversalOperator]) -> String {
         Some(TraversalOperator::GetAttr(a)) => format!("{root}.{}", a.as_str()),
         _ => root.to_string(),
     }
+}
+
+fn header_span(block: &HclBlock) -> Option<std::ops::Range<usize>> {
+    let start = block.ident.span()?.start;
+    let end = block.labels.last().and_then(|l| l.span()).or(block.ident.span())?.end;
+    Some(start..end)
 }
 
 fn is_identifier(s: &str) -> bool {

@@ -121,7 +121,7 @@ fn load_tfvars(
     values: &mut BTreeMap<String, InputValue>,
     diags: &mut Diagnostics,
 ) {
-    let display = path.to_string_lossy().to_string();
+    let display = crate::load::display_path(path);
     let text = match fs.read(path).map(String::from_utf8) {
         Ok(Ok(t)) => t,
         _ => {

@@ -432,14 +432,10 @@ impl<'a> Evaluator<'a> {
                 match name.as_deref().and_then(|n| entries.get(n)) {
                     Some(v) => v.clone(),
                     None => {
-                        let suggestion = name
-                            .as_deref()
-                            .map(|n| did_you_mean(n, entries.keys().map(String::as_str)))
-                            .unwrap_or_default();
                         return self.error(
                             span,
                             "Invalid index",
-                            format!("The given key does not identify an element in this collection value: there is no element {}.{suggestion}", render_key(&key)),
+                            format!("The given key does not identify an element in this collection value: there is no element {}.", render_key(&key)),
                         );
                     }
                 }

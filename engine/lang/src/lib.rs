@@ -8,6 +8,7 @@ pub mod evaluate;
 pub mod format;
 pub mod fs;
 pub mod functions;
+mod json_syntax;
 pub mod load;
 pub mod references;
 pub mod source;

@@ -107,15 +107,15 @@ pub fn load_module(dir: &Path, fs: &dyn FileSystem, sources: &mut Sources, diags
             return module;
         }
     };
-    let files: Vec<PathBuf> = entries.into_iter().filter(|p| p.extension().is_some_and(|e| e == "tf")).collect();
+    let files: Vec<PathBuf> = entries
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "tf") || p.to_string_lossy().ends_with(".tf.json"))
+        .collect();
     if files.is_empty() {
-        let json_only = fs.read_dir(dir).unwrap_or_default().iter().any(|p| p.to_string_lossy().ends_with(".tf.json"));
-        if !json_only {
-            diags.push(Diagnostic::warning(
-                "No configuration files",
-                format!("The directory {} contains no .tf files.", dir.display()),
-            ));
-        }
+        diags.push(Diagnostic::warning(
+            "No configuration files",
+            format!("The directory {} contains no .tf or .tf.json files.", dir.display()),
+        ));
     }
     for path in files {
         let display = display_path(&path);
@@ -136,6 +136,16 @@ pub fn load_module(dir: &Path, fs: &dyn FileSystem, sources: &mut Sources, diags
         let file = sources.add(SourceFile::new(display, text));
         let Some(source) = sources.get(file) else { continue };
         let text = source.text.clone();
+        if path.to_string_lossy().ends_with(".tf.json") {
+            match crate::json_syntax::json_to_body(&text) {
+                Ok(body) => Loader { sources, file, diags, module: &mut module }.load_body(body),
+                Err(e) => diags.push(
+                    Diagnostic::error("Invalid JSON configuration", e.message)
+                        .with_subject(sources.range(file, e.span)),
+                ),
+            }
+            continue;
+        }
         match hcl_edit::parser::parse_body(&text) {
             Ok(body) => Loader { sources, file, diags, module: &mut module }.load_body(body),
             Err(e) => diags.push(syntax_error(sources, file, &text, &e)),

@@ -16,7 +16,7 @@ use slipway_lang::vars::collect_inputs;
 
 #[test]
 fn fixtures() {
-    insta::glob!("fixtures/*/main.tf", |main| {
+    insta::glob!("fixtures/*/main.tf*", |main| {
         let dir = main.parent().expect("fixture directory");
         insta::assert_snapshot!(evaluate_fixture(dir));
     });

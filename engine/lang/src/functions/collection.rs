@@ -38,8 +38,8 @@ pub(super) fn register(registry: &mut Registry) {
     ));
     registry.add(Function::new(
         "chunklist",
-        vec![Param::new("list", Type::list(Type::Any)).allow_unknown(), Param::new("size", Type::Number)],
-        Returns::FromArgs(|args| Type::list(first_type(args))),
+        vec![any("list").allow_unknown(), Param::new("size", Type::Number)],
+        Returns::FromArgs(|args| Type::list(list_type(&first_type(args)))),
         chunklist,
     ));
     registry.add(
@@ -66,12 +66,7 @@ pub(super) fn register(registry: &mut Registry) {
         Returns::Fixed(|| Type::Bool),
         contains,
     ));
-    registry.add(one_param(
-        "distinct",
-        Param::new("list", Type::list(Type::Any)),
-        Returns::FromArgs(first_type),
-        distinct,
-    ));
+    registry.add(one_param("distinct", any("list"), Returns::FromArgs(|args| list_type(&first_type(args))), distinct));
     registry.add(Function::new(
         "element",
         vec![any("list").allow_unknown(), Param::new("index", Type::Number)],
@@ -103,12 +98,8 @@ pub(super) fn register(registry: &mut Registry) {
     );
     registry.add(Function::new(
         "matchkeys",
-        vec![
-            Param::new("values", Type::list(Type::Any)),
-            Param::new("keys", Type::list(Type::Any)),
-            Param::new("searchset", Type::list(Type::Any)),
-        ],
-        Returns::FromArgs(first_type),
+        vec![any("values"), any("keys"), any("searchset")],
+        Returns::FromArgs(|args| list_type(&first_type(args))),
         matchkeys,
     ));
     registry.add(
@@ -208,6 +199,25 @@ fn is_sequence(ty: &Type) -> bool {
     matches!(ty, Type::List(_) | Type::Set(_) | Type::Tuple(_))
 }
 
+/// The list type a list, set or tuple type converts to.
+fn list_type(ty: &Type) -> Type {
+    match ty {
+        Type::List(e) | Type::Set(e) => Type::List(e.clone()),
+        Type::Tuple(ts) => Type::list(unify(ts).unwrap_or(Type::Any)),
+        _ => Type::list(Type::Any),
+    }
+}
+
+/// The argument as a list. A list is taken as it is, because converting it to `list(any)`
+/// would lose the element type of an empty list.
+fn as_list(args: &[Value], index: usize, param: &str) -> Result<Value, FunctionError> {
+    let v = arg(args, index)?;
+    if matches!(v.ty(), Type::List(_)) {
+        return Ok(v.clone());
+    }
+    convert(v.clone(), &Type::list(Type::Any)).map_err(|e| invalid(index, param, &e.to_string()))
+}
+
 /// The element type of a list or set type.
 fn elem_of(ty: &Type) -> Type {
     ty.element_type().cloned().unwrap_or(Type::Any)
@@ -250,7 +260,7 @@ fn anytrue(args: &[Value], _: &FunctionContext<'_>) -> Result<Value, FunctionErr
 }
 
 fn chunklist(args: &[Value], _: &FunctionContext<'_>) -> Result<Value, FunctionError> {
-    let list = arg(args, 0)?;
+    let list = &as_list(args, 0, "list")?;
     let list_ty = list.ty();
     let size = int_arg(args, 1)
         .ok()
@@ -410,7 +420,7 @@ fn contains(args: &[Value], _: &FunctionContext<'_>) -> Result<Value, FunctionEr
 }
 
 fn distinct(args: &[Value], _: &FunctionContext<'_>) -> Result<Value, FunctionError> {
-    let list = arg(args, 0)?;
+    let list = &as_list(args, 0, "list")?;
     let mut kept: Vec<Value> = Vec::new();
     for v in elements(list) {
         if !kept.iter().any(|k| k.same_known_value(v)) {
@@ -626,9 +636,9 @@ fn lookup(args: &[Value], _: &FunctionContext<'_>) -> Result<Value, FunctionErro
 }
 
 fn matchkeys(args: &[Value], _: &FunctionContext<'_>) -> Result<Value, FunctionError> {
-    let values = arg(args, 0)?;
-    let keys = arg(args, 1)?;
-    let searchset = arg(args, 2)?;
+    let values = &as_list(args, 0, "values")?;
+    let keys = &as_list(args, 1, "keys")?;
+    let searchset = &as_list(args, 2, "searchset")?;
     let values_ty = values.ty();
     let ty = unify(&[keys.ty(), searchset.ty()])
         .ok_or_else(|| invalid(2, "searchset", "keys and searchset must be of the same type"))?;
@@ -1106,4 +1116,403 @@ fn zipmap(args: &[Value], _: &FunctionContext<'_>) -> Result<Value, FunctionErro
         Type::Map(e) => Value::map(*e, out),
         _ => Value::object(out),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::call_fn;
+    use super::*;
+
+    fn s(v: &str) -> Value {
+        Value::string(v)
+    }
+
+    fn num(text: &str) -> Value {
+        Value::number(Number::parse(text).expect("test number"))
+    }
+
+    /// A tuple of strings, as the literal `["a", "b"]` is.
+    fn tup(items: &[&str]) -> Value {
+        Value::tuple(items.iter().map(|i| s(i)).collect())
+    }
+
+    fn strings(items: &[&str]) -> Value {
+        Value::list(Type::String, items.iter().map(|i| s(i)).collect())
+    }
+
+    fn numbers(items: &[&str]) -> Value {
+        Value::list(Type::Number, items.iter().map(|i| num(i)).collect())
+    }
+
+    fn obj(items: Vec<(&str, Value)>) -> Value {
+        Value::object_from(items)
+    }
+
+    /// Calls `name` and checks the result is `expected`, type included.
+    fn check(name: &str, args: Vec<Value>, expected: Value) {
+        let got = call_fn(name, args.clone()).unwrap_or_else(|e| panic!("{name}({args:?}) failed: {e:?}"));
+        assert!(got.same_known_value(&expected), "{name}({args:?}) = {got:?}, expected {expected:?}");
+        assert_eq!(got.ty(), expected.ty(), "{name}({args:?}) type");
+    }
+
+    fn check_err(name: &str, args: Vec<Value>, needle: &str) {
+        match call_fn(name, args.clone()) {
+            Ok(v) => panic!("{name}({args:?}) = {v:?}, expected an error containing {needle:?}"),
+            Err(FunctionError::Arg(_, m) | FunctionError::Call(m)) => {
+                assert!(m.contains(needle), "{name}({args:?}) error {m:?} lacks {needle:?}")
+            }
+        }
+    }
+
+    fn check_unknown(name: &str, args: Vec<Value>, ty: Type) {
+        let got = call_fn(name, args.clone()).unwrap_or_else(|e| panic!("{name}({args:?}) failed: {e:?}"));
+        assert_eq!(got, Value::unknown(ty), "{name}({args:?})");
+    }
+
+    #[test]
+    fn documented_examples() {
+        check("alltrue", vec![Value::tuple(vec![s("true"), Value::bool(true)])], Value::bool(true));
+        check("alltrue", vec![Value::tuple(vec![Value::bool(true), Value::bool(false)])], Value::bool(false));
+        check("anytrue", vec![tup(&["true"])], Value::bool(true));
+        check("anytrue", vec![Value::tuple(vec![Value::bool(true)])], Value::bool(true));
+        check("anytrue", vec![Value::tuple(vec![Value::bool(true), Value::bool(false)])], Value::bool(true));
+        check("anytrue", vec![Value::empty_tuple()], Value::bool(false));
+        check(
+            "chunklist",
+            vec![tup(&["a", "b", "c", "d", "e"]), Value::int(2)],
+            Value::list(Type::list(Type::String), vec![strings(&["a", "b"]), strings(&["c", "d"]), strings(&["e"])]),
+        );
+        check(
+            "chunklist",
+            vec![tup(&["a", "b", "c", "d", "e"]), Value::int(1)],
+            Value::list(Type::list(Type::String), ["a", "b", "c", "d", "e"].iter().map(|x| strings(&[x])).collect()),
+        );
+        check("coalesce", vec![s("a"), s("b")], s("a"));
+        check("coalesce", vec![s(""), s("b")], s("b"));
+        check("coalesce", vec![Value::int(1), Value::int(2)], Value::int(1));
+        check("coalesce", vec![Value::int(1), s("hello")], s("1"));
+        check("coalesce", vec![Value::bool(true), s("hello")], s("true"));
+        check_err("coalesce", vec![Value::empty_object(), s("hello")], "same type");
+        check("coalescelist", vec![tup(&["a", "b"]), tup(&["c", "d"])], tup(&["a", "b"]));
+        check("coalescelist", vec![Value::empty_tuple(), tup(&["c", "d"])], tup(&["c", "d"]));
+        check(
+            "compact",
+            vec![Value::tuple(vec![s("a"), s(""), s("b"), Value::null(Type::Any), s("c")])],
+            strings(&["a", "b", "c"]),
+        );
+        check("concat", vec![tup(&["a", ""]), tup(&["b", "c"])], tup(&["a", "", "b", "c"]));
+        check("contains", vec![tup(&["a", "b", "c"]), s("a")], Value::bool(true));
+        check("contains", vec![tup(&["a", "b", "c"]), s("d")], Value::bool(false));
+        check("distinct", vec![tup(&["a", "b", "a", "c", "d", "b"])], strings(&["a", "b", "c", "d"]));
+        check("element", vec![tup(&["a", "b", "c"]), Value::int(1)], s("b"));
+        check("element", vec![tup(&["a", "b", "c"]), Value::int(3)], s("a"));
+        check("element", vec![tup(&["a", "b", "c"]), Value::int(2)], s("c"));
+        check(
+            "flatten",
+            vec![Value::tuple(vec![tup(&["a", "b"]), Value::empty_tuple(), tup(&["c"])])],
+            tup(&["a", "b", "c"]),
+        );
+        check(
+            "flatten",
+            vec![Value::tuple(vec![Value::tuple(vec![tup(&["a", "b"]), Value::empty_tuple()]), tup(&["c"])])],
+            tup(&["a", "b", "c"]),
+        );
+        check("index", vec![tup(&["a", "b", "c"]), s("b")], Value::int(1));
+        check(
+            "keys",
+            vec![obj(vec![("a", Value::int(1)), ("c", Value::int(2)), ("d", Value::int(3))])],
+            tup(&["a", "c", "d"]),
+        );
+        check("length", vec![Value::empty_tuple()], Value::int(0));
+        check("length", vec![tup(&["a", "b"])], Value::int(2));
+        check("length", vec![obj(vec![("a", s("b"))])], Value::int(1));
+        check("length", vec![s("hello")], Value::int(5));
+        check("length", vec![s("👾")], Value::int(1));
+        let m = obj(vec![("a", s("ay")), ("b", s("bee"))]);
+        check("lookup", vec![m.clone(), s("a"), s("what?")], s("ay"));
+        check("lookup", vec![m, s("c"), s("what?")], s("what?"));
+        check(
+            "matchkeys",
+            vec![tup(&["i-123", "i-abc", "i-def"]), tup(&["us-west", "us-east", "us-east"]), tup(&["us-east"])],
+            strings(&["i-abc", "i-def"]),
+        );
+        check(
+            "merge",
+            vec![obj(vec![("a", s("b")), ("c", s("d"))]), obj(vec![("e", s("f")), ("c", s("z"))])],
+            obj(vec![("a", s("b")), ("c", s("z")), ("e", s("f"))]),
+        );
+        check(
+            "merge",
+            vec![
+                obj(vec![("a", s("b"))]),
+                obj(vec![("a", Value::tuple(vec![Value::int(1), Value::int(2)])), ("c", s("z"))]),
+                obj(vec![("d", Value::int(3))]),
+            ],
+            obj(vec![("a", Value::tuple(vec![Value::int(1), Value::int(2)])), ("c", s("z")), ("d", Value::int(3))]),
+        );
+        check("one", vec![Value::empty_tuple()], Value::null(Type::Any));
+        check("one", vec![tup(&["hello"])], s("hello"));
+        check_err("one", vec![tup(&["hello", "goodbye"])], "either zero or one elements");
+        check("one", vec![Value::set(Type::String, vec![])], Value::null(Type::String));
+        check("one", vec![Value::set(Type::String, vec![s("hello")])], s("hello"));
+        check("range", vec![Value::int(3)], numbers(&["0", "1", "2"]));
+        check("range", vec![Value::int(1), Value::int(4)], numbers(&["1", "2", "3"]));
+        check("range", vec![Value::int(1), Value::int(8), Value::int(2)], numbers(&["1", "3", "5", "7"]));
+        check("range", vec![Value::int(1), Value::int(4), num("0.5")], numbers(&["1", "1.5", "2", "2.5", "3", "3.5"]));
+        check("range", vec![Value::int(4), Value::int(1)], numbers(&["4", "3", "2"]));
+        check("range", vec![Value::int(10), Value::int(5), Value::int(-2)], numbers(&["10", "8", "6"]));
+        check(
+            "reverse",
+            vec![Value::tuple(vec![Value::int(1), Value::int(2), Value::int(3)])],
+            Value::tuple(vec![Value::int(3), Value::int(2), Value::int(1)]),
+        );
+        check(
+            "setintersection",
+            vec![tup(&["a", "b"]), tup(&["b", "c"]), tup(&["b", "d"])],
+            Value::set(Type::String, vec![s("b")]),
+        );
+        let pair = |a: &str, b: &str| Value::tuple(vec![s(a), s(b)]);
+        check(
+            "setproduct",
+            vec![tup(&["development", "staging", "production"]), tup(&["app1", "app2"])],
+            Value::list(
+                Type::Tuple(vec![Type::String, Type::String]),
+                vec![
+                    pair("development", "app1"),
+                    pair("development", "app2"),
+                    pair("staging", "app1"),
+                    pair("staging", "app2"),
+                    pair("production", "app1"),
+                    pair("production", "app2"),
+                ],
+            ),
+        );
+        check("setsubtract", vec![tup(&["a", "b", "c"]), tup(&["a", "c"])], Value::set(Type::String, vec![s("b")]));
+        check(
+            "setunion",
+            vec![tup(&["a", "b"]), tup(&["b", "c"]), tup(&["d"])],
+            Value::set(Type::String, vec![s("a"), s("b"), s("c"), s("d")]),
+        );
+        check("slice", vec![tup(&["a", "b", "c", "d"]), Value::int(1), Value::int(3)], tup(&["b", "c"]));
+        check("sort", vec![tup(&["e", "d", "a", "x"])], strings(&["a", "d", "e", "x"]));
+        check("sum", vec![Value::tuple(vec![Value::int(10), Value::int(13), Value::int(6), num("4.5")])], num("33.5"));
+        check(
+            "transpose",
+            vec![obj(vec![("a", tup(&["1", "2"])), ("b", tup(&["2", "3"]))])],
+            Value::map(
+                Type::list(Type::String),
+                [("1", strings(&["a"])), ("2", strings(&["a", "b"])), ("3", strings(&["b"]))]
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect(),
+            ),
+        );
+        check(
+            "values",
+            vec![obj(vec![("a", Value::int(3)), ("c", Value::int(2)), ("d", Value::int(1))])],
+            Value::tuple(vec![Value::int(3), Value::int(2), Value::int(1)]),
+        );
+        check(
+            "zipmap",
+            vec![tup(&["a", "b"]), Value::tuple(vec![Value::int(1), Value::int(2)])],
+            obj(vec![("a", Value::int(1)), ("b", Value::int(2))]),
+        );
+    }
+
+    #[test]
+    fn types_follow_terraform() {
+        // Lists stay lists, maps stay maps.
+        let list = strings(&["a"]);
+        check("concat", vec![list.clone(), strings(&["b"])], strings(&["a", "b"]));
+        check("concat", vec![list.clone(), numbers(&["1"])], strings(&["a", "1"]));
+        check("concat", vec![list.clone(), tup(&["b"])], tup(&["a", "b"]));
+        check_err("concat", vec![Value::set(Type::String, vec![])], "all arguments must be lists or tuples");
+        let map = |items: &[(&str, &str)]| {
+            Value::map(Type::String, items.iter().map(|(k, v)| (k.to_string(), s(v))).collect())
+        };
+        check("merge", vec![map(&[("a", "1")]), map(&[("a", "2"), ("b", "3")])], map(&[("a", "2"), ("b", "3")]));
+        check("merge", vec![], Value::empty_object());
+        check("merge", vec![map(&[("a", "1")]), Value::null(Type::map(Type::String))], map(&[("a", "1")]));
+        check_err("merge", vec![list.clone()], "arguments must be maps or objects");
+        check("keys", vec![map(&[("b", "1"), ("a", "2")])], strings(&["a", "b"]));
+        check("values", vec![map(&[("b", "1"), ("a", "2")])], strings(&["2", "1"]));
+        check(
+            "zipmap",
+            vec![tup(&["a", "b", "a"]), numbers(&["1", "2", "3"])],
+            Value::map(Type::Number, [("a".to_string(), Value::int(3)), ("b".to_string(), Value::int(2))].into()),
+        );
+        check("reverse", vec![Value::set(Type::String, vec![s("a"), s("b")])], strings(&["b", "a"]));
+        check("slice", vec![list.clone(), Value::int(0), Value::int(0)], strings(&[]));
+        check("lookup", vec![map(&[("a", "1")]), s("a")], s("1"));
+        check(
+            "setproduct",
+            vec![Value::set(Type::String, vec![s("a")]), tup(&["b"])],
+            Value::set(Type::Tuple(vec![Type::String, Type::String]), vec![Value::tuple(vec![s("a"), s("b")])]),
+        );
+        check(
+            "setproduct",
+            vec![tup(&["a"]), Value::empty_tuple()],
+            Value::list(Type::Tuple(vec![Type::String, Type::Any]), vec![]),
+        );
+        check(
+            "setunion",
+            vec![tup(&["a"]), Value::tuple(vec![Value::int(1)])],
+            Value::set(Type::String, vec![s("1"), s("a")]),
+        );
+        check("setunion", vec![Value::empty_tuple(), numbers(&["1"])], Value::set(Type::Number, vec![Value::int(1)]));
+        check("sort", vec![Value::tuple(vec![Value::int(10), Value::int(9)])], strings(&["10", "9"]));
+        check(
+            "flatten",
+            vec![Value::tuple(vec![Value::null(Type::list(Type::String)), tup(&["a"])])],
+            Value::tuple(vec![Value::null(Type::list(Type::String)), s("a")]),
+        );
+        check("one", vec![strings(&[])], Value::null(Type::String));
+        check("coalesce", vec![Value::null(Type::String), s("x")], s("x"));
+        check("element", vec![tup(&["a", "b"]), num("1e30")], s("a"));
+        check(
+            "chunklist",
+            vec![tup(&["a", "b"]), Value::int(0)],
+            Value::list(Type::list(Type::String), vec![strings(&["a", "b"])]),
+        );
+        check("chunklist", vec![strings(&[]), Value::int(3)], Value::list(Type::list(Type::String), vec![]));
+        check("matchkeys", vec![tup(&["a", "b"]), numbers(&["1", "2"]), tup(&["2"])], strings(&["b"]));
+    }
+
+    #[test]
+    fn errors_explain_the_fix() {
+        check_err(
+            "range",
+            vec![Value::int(1), Value::int(2), Value::int(0)],
+            "Invalid value for \"step\" parameter: step must not be zero.",
+        );
+        check_err("range", vec![Value::int(1), Value::int(5), Value::int(-1)], "limit must be less than start");
+        check_err("range", vec![Value::int(5), Value::int(1), Value::int(1)], "limit must be greater than start");
+        check_err("range", vec![Value::int(2000)], "more than 1024 values");
+        check_err("range", vec![], "one, two or three arguments");
+        check_err("element", vec![Value::empty_tuple(), Value::int(0)], "empty list");
+        check_err("element", vec![tup(&["a"]), Value::int(-1)], "negative index");
+        check_err("element", vec![tup(&["a"]), num("0.5")], "whole number");
+        check_err("element", vec![Value::set(Type::String, vec![s("a")]), Value::int(0)], "tolist()");
+        check_err("index", vec![tup(&["a"]), s("b")], "item not found");
+        check_err("index", vec![Value::empty_tuple(), s("b")], "cannot search an empty list");
+        check_err("lookup", vec![Value::map(Type::String, BTreeMap::new()), s("x")], "lookup failed to find key \"x\"");
+        check_err(
+            "lookup",
+            vec![Value::map(Type::String, BTreeMap::new()), s("x").mark_sensitive()],
+            "(sensitive value)",
+        );
+        check_err("lookup", vec![obj(vec![("a", s("b"))]), s("x")], "no attribute \"x\"");
+        check_err("lookup", vec![Value::empty_object(), s("x"), s("a"), s("b")], "two or three arguments");
+        check_err(
+            "lookup",
+            vec![Value::map(Type::String, BTreeMap::new()), s("x"), Value::empty_tuple()],
+            "same type as the map elements",
+        );
+        check_err("lookup", vec![tup(&["a"]), s("x")], "requires a map");
+        check_err("sum", vec![Value::empty_tuple()], "cannot sum an empty list");
+        check_err("sum", vec![tup(&["a"])], "of number values");
+        check_err("sum", vec![Value::tuple(vec![Value::int(1), Value::null(Type::Number)])], "of number values");
+        check_err("sum", vec![s("12")], "list, set, or tuple");
+        check_err("slice", vec![tup(&["a"]), Value::int(0), Value::int(2)], "greater than the length");
+        check_err(
+            "slice",
+            vec![tup(&["a", "b"]), Value::int(2), Value::int(1)],
+            "start index must not be greater than the end index",
+        );
+        check_err("slice", vec![tup(&["a"]), Value::int(-1), Value::int(1)], "less than zero");
+        check_err("slice", vec![Value::set(Type::String, vec![]), Value::int(0), Value::int(0)], "cannot slice a set");
+        check_err(
+            "zipmap",
+            vec![tup(&["a"]), Value::tuple(vec![])],
+            "number of keys (1) does not match the number of values (0)",
+        );
+        check_err(
+            "zipmap",
+            vec![Value::tuple(vec![Value::null(Type::String)]), Value::tuple(vec![Value::int(1)])],
+            "null value at index 0",
+        );
+        check_err("chunklist", vec![tup(&["a"]), Value::int(-1)], "\"size\" parameter");
+        check_err("coalesce", vec![Value::null(Type::String), s("")], "No non-null");
+        check_err("coalescelist", vec![s("a")], "must be lists or tuples");
+        check_err("coalescelist", vec![Value::empty_tuple()], "no non-null");
+        check_err("setproduct", vec![tup(&["a"])], "at least two");
+        check_err("sort", vec![Value::tuple(vec![s("a"), Value::null(Type::String)])], "element 1 is null");
+        check_err("matchkeys", vec![tup(&["a"]), tup(&[]), tup(&[])], "length of keys and values should be equal");
+        check_err("length", vec![Value::int(1)], "a collection type");
+        check_err("flatten", vec![s("a")], "can only flatten");
+        check_err("reverse", vec![s("a")], "can only reverse");
+        check_err("keys", vec![tup(&["a"])], "a map or object is required");
+        check_err("values", vec![tup(&["a"])], "requires a map");
+        check_err("contains", vec![s("abc"), s("a")], "a list, tuple or set is required");
+        check_err("transpose", vec![obj(vec![("a", Value::tuple(vec![Value::null(Type::String)]))])], "null element");
+    }
+
+    #[test]
+    fn unknowns_stay_unknown_where_terraform_keeps_them() {
+        let u = |t: Type| Value::unknown(t);
+        // length knows the length of a known list of unknowns, and of any tuple.
+        check("length", vec![Value::tuple(vec![u(Type::String); 3])], Value::int(3));
+        check("length", vec![Value::list(Type::String, vec![u(Type::String); 3])], Value::int(3));
+        check("length", vec![u(Type::Tuple(vec![Type::String; 2]))], Value::int(2));
+        check_unknown("length", vec![u(Type::list(Type::String))], Type::Number);
+        check_unknown("length", vec![u(Type::Any)], Type::Number);
+        check_unknown("length", vec![Value::set(Type::String, vec![s("a"), u(Type::String)])], Type::Number);
+        // coalesce takes arguments in order.
+        check_unknown("coalesce", vec![u(Type::String), s("a")], Type::String);
+        check("coalesce", vec![s("a"), u(Type::String)], s("a"));
+        check_unknown("coalescelist", vec![Value::empty_tuple(), u(Type::list(Type::String))], Type::Any);
+        // A known true, false or match decides despite unknown elements.
+        check("alltrue", vec![Value::tuple(vec![Value::bool(false), u(Type::Bool)])], Value::bool(false));
+        check_unknown("alltrue", vec![Value::tuple(vec![Value::bool(true), u(Type::Bool)])], Type::Bool);
+        check("anytrue", vec![Value::tuple(vec![u(Type::Bool), Value::bool(true)])], Value::bool(true));
+        check_unknown("anytrue", vec![Value::tuple(vec![u(Type::Bool), Value::bool(false)])], Type::Bool);
+        check("contains", vec![Value::tuple(vec![u(Type::String), s("a")]), s("a")], Value::bool(true));
+        check_unknown("contains", vec![Value::tuple(vec![u(Type::String), s("a")]), s("b")], Type::Bool);
+        check_unknown("index", vec![Value::tuple(vec![u(Type::String), s("a")]), s("a")], Type::Number);
+        check("keys", vec![obj(vec![("a", u(Type::String))])], tup(&["a"]));
+        check("element", vec![Value::tuple(vec![u(Type::String), s("a")]), Value::int(1)], s("a"));
+        // Typed unknown results.
+        check_unknown("keys", vec![u(Type::map(Type::Number))], Type::list(Type::String));
+        check_unknown("concat", vec![strings(&["a"]), u(Type::list(Type::String))], Type::list(Type::String));
+        check_unknown("distinct", vec![Value::list(Type::String, vec![u(Type::String)])], Type::list(Type::String));
+        check_unknown("sort", vec![Value::list(Type::String, vec![u(Type::String)])], Type::list(Type::String));
+        check_unknown("range", vec![u(Type::Number)], Type::list(Type::Number));
+        check_unknown("values", vec![u(Type::map(Type::Bool))], Type::list(Type::Bool));
+        check_unknown("element", vec![u(Type::list(Type::Bool)), Value::int(0)], Type::Bool);
+        check_unknown("lookup", vec![u(Type::map(Type::Bool)), s("a")], Type::Bool);
+        check_unknown("merge", vec![obj(vec![("a", s("b"))]), u(Type::Any)], Type::Any);
+        check_unknown("setunion", vec![tup(&["a"]), u(Type::set(Type::String))], Type::set(Type::String));
+        check_unknown("one", vec![u(Type::list(Type::Number))], Type::Number);
+        check_unknown("sum", vec![Value::tuple(vec![u(Type::Number)])], Type::Number);
+        check_unknown("zipmap", vec![u(Type::list(Type::String)), numbers(&["1"])], Type::map(Type::Number));
+        // Nulls are rejected where Terraform rejects them.
+        check_err("length", vec![Value::null(Type::list(Type::String))], "must not be null");
+        check_err("keys", vec![Value::null(Type::map(Type::String))], "must not be null");
+        check_err("concat", vec![Value::null(Type::list(Type::String))], "must not be null");
+        check_err("contains", vec![tup(&["a"]), Value::null(Type::String)], "must not be null");
+        check_err("distinct", vec![Value::null(Type::list(Type::String))], "must not be null");
+    }
+
+    #[test]
+    fn sensitive_marks_reach_results_as_in_terraform() {
+        let secret = s("hunter2").mark_sensitive();
+        // The length of a list holding a secret is not secret; the length of a secret string is.
+        let got = call_fn("length", vec![Value::tuple(vec![secret.clone(), s("a")])]).expect("length");
+        assert!(!got.contains_sensitive() && got.same_known_value(&Value::int(2)));
+        assert!(call_fn("length", vec![secret.clone()]).expect("length").is_sensitive());
+        // lookup returns the entry with its own mark, plus the map's.
+        let m = obj(vec![("a", s("public")), ("b", secret.clone())]);
+        assert!(!call_fn("lookup", vec![m.clone(), s("a")]).expect("lookup").contains_sensitive());
+        assert!(call_fn("lookup", vec![m.clone(), s("b")]).expect("lookup").is_sensitive());
+        assert!(call_fn("lookup", vec![m.clone().mark_sensitive(), s("a")]).expect("lookup").is_sensitive());
+        // merge keeps entry marks on the entries.
+        let merged = call_fn("merge", vec![m, obj(vec![("c", s("x"))])]).expect("merge");
+        assert!(!merged.is_sensitive() && merged.get_attr("b").is_some_and(Value::is_sensitive));
+        // Functions without special handling mark the whole result.
+        let got = call_fn("concat", vec![Value::tuple(vec![secret.clone()]), tup(&["b"])]).expect("concat");
+        assert!(got.is_sensitive());
+        let got = call_fn("sort", vec![Value::tuple(vec![secret, s("a")])]).expect("sort");
+        assert!(got.is_sensitive());
+        assert!(!call_fn("sort", vec![tup(&["b", "a"])]).expect("sort").is_sensitive());
+    }
 }

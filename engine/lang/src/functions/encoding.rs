@@ -316,8 +316,12 @@ impl YamlEmitter {
         self.out[line_start..].chars().count()
     }
 
+    /// Starts a line at `indent`, as libyaml's write_indent: a literal block scalar has already
+    /// ended its last line, and its trailing empty lines must stay as they are.
     fn newline_indent(&mut self, indent: i64) {
-        self.out.push('\n');
+        if !self.out.ends_with('\n') {
+            self.out.push('\n');
+        }
         for _ in 0..indent.max(0) {
             self.out.push(' ');
         }
@@ -327,6 +331,8 @@ impl YamlEmitter {
     fn node(&mut self, value: &Value, indent: i64, context: Context) -> Result<(), FunctionError> {
         // A scalar's continuation lines sit one step deeper than its collection.
         let scalar_indent = if indent < 0 { BEST_INDENT } else { indent + BEST_INDENT };
+        // Only the last thing written decides whether the document needs its end marker.
+        self.open_ended = false;
         match value.data() {
             Data::Unknown(_) => return Err(FunctionError::Call("cannot serialize unknown value as YAML".into())),
             Data::Null(_) => self.plain(" null", "null", context),
@@ -398,6 +404,7 @@ impl YamlEmitter {
     }
 
     fn string(&mut self, s: &str, indent: i64, is_key: bool) {
+        self.open_ended = false;
         // go-cty-yaml asks for literal style for strings with a newline; libyaml falls back to
         // double quotes where a block scalar cannot represent the text or is not allowed.
         if !is_key && s.contains('\n') && literal_allowed(s) {
@@ -437,10 +444,6 @@ impl YamlEmitter {
                 }
                 self.out.push(c);
             }
-        }
-        // The literal already ended its last line; the next node starts on a fresh one.
-        if self.out.ends_with('\n') {
-            self.out.pop();
         }
     }
 
@@ -724,7 +727,12 @@ mod tests {
             text("yamlencode", vec![v]),
             "\"a\":\n  \"b\":\n    \"c\": 1\n\"e\": []\n\"s\": |\n  line1\n  line2\n\"t\": |-\n  x\n  y\n\"u\":\n- - 1\n  - 2\n"
         );
-        // A trailing space rules out block style.
+        assert_eq!(text("yamlencode", vec![s("a\nb\n\n")]), "|+\n  a\n  b\n\n...\n");
+        assert_eq!(text("yamlencode", vec![s(" x\ny")]), "|2-\n   x\n  y\n");
+        let v = Value::object_from([("a", s("x\n\n")), ("b", Value::int(1))]);
+        assert_eq!(text("yamlencode", vec![v]), "\"a\": |+\n  x\n\n\"b\": 1\n");
+        // A trailing space or a carriage return rules out block style.
+        assert_eq!(text("yamlencode", vec![s("x\r\ny")]), "\"x\\r\\ny\"\n");
         assert_eq!(text("yamlencode", vec![s("a \nb")]), "\"a \\nb\"\n");
     }
 

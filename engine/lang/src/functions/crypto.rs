@@ -1,5 +1,110 @@
-//! crypto functions.
+//! Hash and UUID functions: `md5`, `sha1`, `sha256`, `sha512` (lowercase hex), `base64sha256`,
+//! `base64sha512` (Base64 of the raw digest) and the impure `uuid`. Strings are hashed as their
+//! UTF-8 bytes, as in Terraform.
 
-use super::Registry;
+use base64::Engine as _;
+use sha2::Digest as _;
+use slipway_core::{Type, Value};
 
-pub(super) fn register(_registry: &mut Registry) {}
+use super::util::str_arg;
+use super::{Body, Function, FunctionContext, FunctionError, Param, Registry, Returns};
+
+pub(super) fn register(registry: &mut Registry) {
+    let hashes: [(&'static str, Body); 6] = [
+        ("md5", |a, _| hex_of(a, |b| md5::Md5::digest(b).to_vec())),
+        ("sha1", |a, _| hex_of(a, |b| sha1::Sha1::digest(b).to_vec())),
+        ("sha256", |a, _| hex_of(a, |b| sha2::Sha256::digest(b).to_vec())),
+        ("sha512", |a, _| hex_of(a, |b| sha2::Sha512::digest(b).to_vec())),
+        ("base64sha256", |a, _| base64_of(a, |b| sha2::Sha256::digest(b).to_vec())),
+        ("base64sha512", |a, _| base64_of(a, |b| sha2::Sha512::digest(b).to_vec())),
+    ];
+    for (name, body) in hashes {
+        registry.add(Function::new(name, vec![Param::new("str", Type::String)], Returns::Fixed(|| Type::String), body));
+    }
+    registry.add(Function::new("uuid", vec![], Returns::Fixed(|| Type::String), uuid).impure());
+}
+
+fn hex_of(args: &[Value], digest: fn(&[u8]) -> Vec<u8>) -> Result<Value, FunctionError> {
+    let bytes = digest(str_arg(args, 0)?.as_bytes());
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(Value::string(hex))
+}
+
+fn base64_of(args: &[Value], digest: fn(&[u8]) -> Vec<u8>) -> Result<Value, FunctionError> {
+    let bytes = digest(str_arg(args, 0)?.as_bytes());
+    Ok(Value::string(base64::engine::general_purpose::STANDARD.encode(bytes)))
+}
+
+fn uuid(_: &[Value], _: &FunctionContext<'_>) -> Result<Value, FunctionError> {
+    Ok(Value::string(uuid::Uuid::new_v4().hyphenated().to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::call_fn;
+    use super::super::{call, lookup};
+    use super::*;
+    use crate::fs::OsFileSystem;
+
+    fn s(v: &str) -> Value {
+        Value::string(v)
+    }
+
+    #[test]
+    fn documented_hashes() {
+        let cases = [
+            ("md5", "hello world", "5eb63bbbe01eeed093cb22bb8f5acdc3"),
+            ("sha1", "hello world", "2aae6c35c94fcfb415dbe95f408b9ce91ee846ed"),
+            ("sha256", "hello world", "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"),
+            (
+                "sha512",
+                "hello world",
+                "309ecc489c12d6eb4cc40f50c902f2b4d0ed77ee511a7c7a9bcd3ca86d4cd86f989dd35bc5ff499670da34255b45b0cfd830e81f605dcf7dc5542e93ae9cd76f",
+            ),
+            ("base64sha256", "hello world", "uU0nuZNNPgilLlLX2n2r+sSE7+N6U4DukIj3rOLvzek="),
+            (
+                "base64sha512",
+                "hello world",
+                "MJ7MSJwS1utMxA9QyQLytNDtd+5RGnx6m808qG1M2G+YndNbxf9JlnDaNCVbRbDP2DDoH2Bdz33FVC6TrpzXbw==",
+            ),
+        ];
+        for (name, input, want) in cases {
+            assert_eq!(call_fn(name, vec![s(input)]), Ok(s(want)), "{name}");
+        }
+    }
+
+    #[test]
+    fn hashes_use_utf8_bytes() {
+        assert_eq!(call_fn("md5", vec![s("\u{2603}")]), Ok(s("48856faf4534a876adeadc72aec53cb2")));
+    }
+
+    #[test]
+    fn unknown_null_and_sensitive() {
+        assert_eq!(call_fn("sha256", vec![Value::unknown(Type::String)]), Ok(Value::unknown(Type::String)));
+        assert!(call_fn("sha1", vec![Value::null(Type::String)]).is_err());
+        let hashed = call_fn("md5", vec![s("pw").mark_sensitive()]).expect("hashes");
+        assert!(hashed.is_sensitive());
+        // Numbers convert to their string form first, as in Terraform.
+        assert_eq!(call_fn("md5", vec![Value::int(1)]), call_fn("md5", vec![s("1")]));
+    }
+
+    #[test]
+    fn uuid_is_random_v4_and_unknown_while_planning() {
+        let a = call_fn("uuid", vec![]).expect("uuid");
+        let b = call_fn("uuid", vec![]).expect("uuid");
+        assert_ne!(a, b);
+        let text = a.as_str().expect("string");
+        assert_eq!(text.len(), 36);
+        assert_eq!(text.as_bytes()[14], b'4');
+        let fs = OsFileSystem;
+        let ctx = FunctionContext {
+            module_dir: std::path::Path::new("."),
+            working_dir: std::path::Path::new("."),
+            fs: &fs,
+            impure_unknown: true,
+            templates: None,
+        };
+        let planned = call(lookup("uuid").expect("registered"), vec![], &ctx);
+        assert_eq!(planned, Ok(Value::unknown(Type::String)));
+    }
+}

@@ -57,10 +57,8 @@ fn to_report(diagnostic: &Diagnostic, ids: &[(std::sync::Arc<str>, usize)]) -> R
     .with_message(&diagnostic.summary);
     let mut labels = Vec::new();
     let file_of = |name: &str| ids.iter().find(|(n, _)| &**n == name).map(|(_, id)| *id);
-    if let Some(range) = &diagnostic.subject {
-        if let Some(id) = file_of(&range.filename) {
-            labels.push(Label::primary(id, range.start.byte..range.end.byte.max(range.start.byte)));
-        }
+    if let Some((range, id)) = diagnostic.subject.as_ref().and_then(|r| Some((r, file_of(&r.filename)?))) {
+        labels.push(Label::primary(id, range.start.byte..range.end.byte.max(range.start.byte)));
     }
     for related in &diagnostic.related {
         if let Some(id) = file_of(&related.range.filename) {
@@ -120,8 +118,10 @@ mod tests {
     #[test]
     fn shows_the_source_line_and_a_caret() {
         let mut sources = Sources::new();
-        let file = sources.add(SourceFile::new("main.tf", "locals {\n  a = var.nope\n}\n"));
-        let range = sources.range(file, Some(17..25));
+        let text = "locals {\n  a = var.nope\n}\n";
+        let file = sources.add(SourceFile::new("main.tf", text));
+        let start = text.find("var.nope").expect("reference in text");
+        let range = sources.range(file, Some(start..start + "var.nope".len()));
         let diags: Diagnostics =
             Diagnostic::error("Reference to undeclared input variable", "Declare it.").with_subject(range).into();
         let text = render_to_string(&diags, &sources);

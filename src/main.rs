@@ -1,6 +1,10 @@
 //! The `slipway` binary: parses arguments, calls the engine and language crates, renders what
 //! they return, and exits with a code. It holds no logic of its own.
 
+// The binary is the one place that prints (ARCHITECTURE.md, invariant 10); the workspace lints
+// forbid printing everywhere else.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 mod cli;
 mod commands;
 mod diagnostics;
@@ -19,14 +23,14 @@ fn main() -> ExitCode {
             return if e.use_stderr() { ExitCode::from(1) } else { ExitCode::SUCCESS };
         }
     };
-    if let Some(dir) = &cli.chdir {
-        if let Err(e) = std::env::set_current_dir(dir) {
-            let _ = diagnostics::print_plain_error(&format!(
-                "Error handling -chdir option: could not change to {}: {e}",
-                dir.display()
-            ));
-            return ExitCode::from(1);
-        }
+    if let Some(dir) = &cli.chdir
+        && let Err(e) = std::env::set_current_dir(dir)
+    {
+        let _ = diagnostics::print_plain_error(&format!(
+            "Error handling -chdir option: could not change to {}: {e}",
+            dir.display()
+        ));
+        return ExitCode::from(1);
     }
     commands::run(cli.command)
 }

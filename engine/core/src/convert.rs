@@ -89,16 +89,16 @@ fn convert_known(data: Data, source: &Type, target: &Type) -> Result<Value, Conv
         (Type::String, Data::Number(n)) => Ok(Value::string(n.to_string())),
         (Type::String, Data::Bool(b)) => Ok(Value::string(if b { "true" } else { "false" })),
         (Type::List(elem), Data::List(_, items) | Data::Set(_, items) | Data::Tuple(items)) => {
-            let elem = element_target(elem, &items)?;
+            let elem = element_target(elem, &items, source)?;
             Ok(Value::list(elem.clone(), convert_items(items, &elem)?))
         }
         (Type::Set(elem), Data::List(_, items) | Data::Set(_, items) | Data::Tuple(items)) => {
-            let elem = element_target(elem, &items)?;
+            let elem = element_target(elem, &items, source)?;
             Ok(Value::set(elem.clone(), convert_items(items, &elem)?))
         }
         (Type::Map(elem), Data::Map(_, items) | Data::Object(items)) => {
             let values: Vec<Value> = items.values().cloned().collect();
-            let elem = element_target(elem, &values)?;
+            let elem = element_target(elem, &values, source)?;
             let mut out = BTreeMap::new();
             for (k, v) in items {
                 let converted = convert(v, &elem).map_err(|e| e.at(k.clone()))?;
@@ -142,10 +142,14 @@ fn convert_object(mut items: BTreeMap<String, Value>, object: &ObjectType) -> Re
 }
 
 /// The element type for a collection conversion: the target's, or when that is `any`, the
-/// unified type of the elements.
-fn element_target(elem: &Type, items: &[Value]) -> Result<Type, ConversionError> {
+/// unified type of the elements (for an empty collection, the source's own element type).
+fn element_target(elem: &Type, items: &[Value], source: &Type) -> Result<Type, ConversionError> {
     if !elem.has_any() {
         return Ok(elem.clone());
+    }
+    if items.is_empty() {
+        let source_elem = source.element_type().cloned().unwrap_or(Type::Any);
+        return Ok(concretize(elem, &source_elem));
     }
     let types: Vec<Type> = items.iter().map(Value::ty).collect();
     let unified = unify(&types).ok_or_else(|| ConversionError::new("all elements must have the same type"))?;
@@ -209,6 +213,13 @@ mod tests {
         let t = Value::tuple(vec![Value::int(1), Value::string("a")]);
         let l = convert(t, &Type::list(Type::Any)).expect("converts");
         assert_eq!(l.ty(), Type::list(Type::String));
+    }
+
+    #[test]
+    fn empty_collections_keep_their_element_type() {
+        let empty = Value::list(Type::String, Vec::new());
+        let converted = convert(empty, &Type::list(Type::Any)).expect("converts");
+        assert_eq!(converted.ty(), Type::list(Type::String));
     }
 
     #[test]

@@ -358,7 +358,7 @@ fn bind_variables(
         let decl = sources.range(variable.range.file, Some(variable.range.span()));
         let given = inputs.get(name);
         let (raw, range) = match given {
-            Some(input) if !(input.value.is_null() && !variable.nullable) => {
+            Some(input) if !input.value.is_null() || variable.nullable => {
                 (input.value.clone(), input.range.clone().or(decl.clone()))
             }
             _ => match &variable.default {

@@ -38,14 +38,12 @@ pub fn collect_inputs(
     let mut diags = Diagnostics::new();
     let mut values = BTreeMap::new();
     for (key, raw) in env {
-        if let Some(name) = key.strip_prefix("TF_VAR_") {
-            if module.variables.contains_key(name) {
-                let value = raw_value(module, name, raw, sources, &mut diags, &format!("environment variable {key}"));
-                values.insert(
-                    name.to_string(),
-                    InputValue { value, range: None, origin: format!("environment variable {key}") },
-                );
-            }
+        let Some(name) = key.strip_prefix("TF_VAR_") else { continue };
+        // Terraform ignores TF_VAR_ values for variables the configuration does not declare.
+        if module.variables.contains_key(name) {
+            let origin = format!("environment variable {key}");
+            let value = raw_value(module, name, raw, sources, &mut diags, &origin);
+            values.insert(name.to_string(), InputValue { value, range: None, origin });
         }
     }
     let mut files = Vec::new();

@@ -536,14 +536,19 @@ impl<'a> Evaluator<'a> {
                     };
                     if f.grouping {
                         groups.entry(key).or_default().push(value);
-                    } else if object_items.contains_key(&key) {
-                        return self.error(
-                            key_expr.span(),
-                            "Duplicate object key",
-                            format!("Two different items produced the key {key:?} in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key."),
-                        );
                     } else {
-                        object_items.insert(key, value);
+                        match object_items.entry(key) {
+                            std::collections::btree_map::Entry::Occupied(taken) => {
+                                return self.error(
+                                    key_expr.span(),
+                                    "Duplicate object key",
+                                    format!("Two different items produced the key {:?} in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key.", taken.key()),
+                                );
+                            }
+                            std::collections::btree_map::Entry::Vacant(slot) => {
+                                slot.insert(value);
+                            }
+                        }
                     }
                 }
             }

@@ -173,6 +173,22 @@ fn evaluate_module(
 enum Repetition {
     Count(i64),
     Each(String, Value),
+    /// While validating, a block whose `count` is not known yet is checked once with
+    /// `count.index` unknown.
+    UnknownCount,
+    /// Likewise for `for_each`: `each.key` and `each.value` unknown.
+    UnknownEach,
+}
+
+impl Repetition {
+    /// The stand-in used to check a block once when its instances are not known yet.
+    fn unknown_for(count: Option<&Expr>, for_each: Option<&Expr>) -> Option<Repetition> {
+        match (count, for_each) {
+            (Some(_), _) => Some(Repetition::UnknownCount),
+            (None, Some(_)) => Some(Repetition::UnknownEach),
+            (None, None) => None,
+        }
+    }
 }
 
 /// What references resolve to inside one module (and one instance of a repeated block).
@@ -218,13 +234,16 @@ impl Scope for ModuleScope<'_> {
             },
             Reference::Count(attr) => match (self.repetition, attr.as_str()) {
                 (Some(Repetition::Count(i)), "index") => Ok(Value::int(*i)),
-                (Some(Repetition::Count(_)), other) => Err(ScopeError { summary: "Invalid \"count\" attribute".into(), detail: format!("The \"count\" object has no attribute {other:?}; the only one is count.index.") }),
+                (Some(Repetition::UnknownCount), "index") => Ok(Value::unknown(Type::Number)),
+                (Some(Repetition::Count(_) | Repetition::UnknownCount), other) => Err(ScopeError { summary: "Invalid \"count\" attribute".into(), detail: format!("The \"count\" object has no attribute {other:?}; the only one is count.index.") }),
                 _ => Err(ScopeError { summary: "Reference to \"count\" in non-counted context".into(), detail: "The \"count\" object can only be used in \"module\", \"resource\", and \"data\" blocks, and only when the \"count\" argument is set.".into() }),
             },
             Reference::Each(attr) => match (self.repetition, attr.as_str()) {
                 (Some(Repetition::Each(k, _)), "key") => Ok(Value::string(k.as_str())),
                 (Some(Repetition::Each(_, v)), "value") => Ok(v.clone()),
-                (Some(Repetition::Each(..)), other) => Err(ScopeError { summary: "Invalid \"each\" attribute".into(), detail: format!("The \"each\" object has no attribute {other:?}; use each.key or each.value.") }),
+                (Some(Repetition::UnknownEach), "key") => Ok(Value::unknown(Type::String)),
+                (Some(Repetition::UnknownEach), "value") => Ok(Value::unknown(Type::Any)),
+                (Some(Repetition::Each(..) | Repetition::UnknownEach), other) => Err(ScopeError { summary: "Invalid \"each\" attribute".into(), detail: format!("The \"each\" object has no attribute {other:?}; use each.key or each.value.") }),
                 _ => Err(ScopeError { summary: "Reference to \"each\" in context without for_each".into(), detail: "The \"each\" object can be used only in \"module\" or \"resource\" blocks, and only when the \"for_each\" argument is set.".into() }),
             },
             Reference::SelfObject => Err(ScopeError { summary: "Invalid \"self\" reference".into(), detail: "The \"self\" object is available only in resource postconditions, where it refers to the resource's own attributes.".into() }),
@@ -774,6 +793,10 @@ fn evaluate_resource(
     let instances =
         expand(resource.count.as_ref(), resource.for_each.as_ref(), &what, evaluated, sources, settings, diags);
     let Some(instances) = instances else {
+        if settings.validating {
+            let repetition = Repetition::unknown_for(resource.count.as_ref(), resource.for_each.as_ref());
+            eval_body(&resource.body, evaluated, repetition.as_ref(), sources, settings, diags);
+        }
         evaluated.resources.insert(resource.key.clone(), None);
         evaluated.resource_values.insert(resource.key.clone(), Value::unknown(Type::Any));
         return;
@@ -982,6 +1005,12 @@ fn evaluate_module_call(
     let Some(instances) =
         expand(call.count.as_ref(), call.for_each.as_ref(), &what, evaluated, sources, settings, diags)
     else {
+        if settings.validating {
+            let repetition = Repetition::unknown_for(call.count.as_ref(), call.for_each.as_ref());
+            for attr in call.inputs.values() {
+                eval_expr(&attr.expr, evaluated, repetition.as_ref(), sources, settings, diags);
+            }
+        }
         evaluated.module_values.insert(call.name.clone(), Value::unknown(Type::Any));
         return;
     };

@@ -209,3 +209,21 @@ fn version_prints_text_and_json() {
     let doc: serde_json::Value = serde_json::from_str(&json).expect("JSON");
     assert_eq!(doc["slipway_version"], env!("CARGO_PKG_VERSION"));
 }
+
+#[test]
+fn every_example_validates_and_is_formatted() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&examples).expect("examples directory") {
+        let dir = entry.expect("entry").path();
+        if !dir.is_dir() {
+            continue;
+        }
+        let (code, _, stderr) = stdout_of(&mut slipway(&dir).arg("validate"));
+        assert_eq!(code, 0, "{} does not validate:\n{stderr}", dir.display());
+        let (code, stdout, _) = stdout_of(&mut slipway(&dir).args(["fmt", "-check", "-recursive"]));
+        assert_eq!(code, 0, "{} is not formatted: {stdout}", dir.display());
+        checked += 1;
+    }
+    assert!(checked > 0, "no examples found");
+}

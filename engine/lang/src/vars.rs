@@ -47,15 +47,20 @@ pub fn collect_inputs(
         }
     }
     let mut files = Vec::new();
-    let default_file = dir.join("terraform.tfvars");
-    if fs.is_file(&default_file).unwrap_or(false) {
-        files.push(default_file);
+    for default_name in ["terraform.tfvars", "terraform.tfvars.json"] {
+        let default_file = dir.join(default_name);
+        if fs.is_file(&default_file).unwrap_or(false) {
+            files.push(default_file);
+        }
     }
     let mut auto: Vec<_> = fs
         .read_dir(dir)
         .unwrap_or_default()
         .into_iter()
-        .filter(|p| p.to_string_lossy().ends_with(".auto.tfvars"))
+        .filter(|p| {
+            let name = p.to_string_lossy();
+            name.ends_with(".auto.tfvars") || name.ends_with(".auto.tfvars.json")
+        })
         .collect();
     auto.sort();
     files.extend(auto);
@@ -131,6 +136,10 @@ fn load_tfvars(
         }
     };
     let file = sources.add(SourceFile::new(display.clone(), text.clone()));
+    if display.ends_with(".json") {
+        load_tfvars_json(&text, file, &display, sources, values, diags);
+        return;
+    }
     let body = match hcl_edit::parser::parse_body(&text) {
         Ok(b) => b,
         Err(e) => {
@@ -161,6 +170,70 @@ fn load_tfvars(
             ),
         }
     }
+}
+
+/// A `.tfvars.json` file: a JSON object whose values are taken literally (strings are not
+/// templates there), read with serde_json; each value's position is found in the text so that
+/// a bad value is reported where it is written.
+fn load_tfvars_json(
+    text: &str,
+    file: crate::source::FileId,
+    display: &str,
+    sources: &Sources,
+    values: &mut BTreeMap<String, InputValue>,
+    diags: &mut Diagnostics,
+) {
+    let document: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(text) {
+        Ok(serde_json::Value::Object(map)) => map,
+        Ok(_) => {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid variables file",
+                    format!("{display} must contain one JSON object of variable values."),
+                )
+                .with_subject(sources.range(file, Some(0..0))),
+            );
+            return;
+        }
+        Err(e) => {
+            let offset = line_column_offset(text, e.line(), e.column());
+            diags.push(
+                Diagnostic::error("Invalid variables file", format!("{display} is not valid JSON: {e}."))
+                    .with_subject(sources.range(file, Some(offset..offset))),
+            );
+            return;
+        }
+    };
+    for (name, json) in document {
+        let range = value_offset(text, &name).and_then(|start| sources.range(file, Some(start..start + 1)));
+        values.insert(
+            name,
+            InputValue { value: slipway_core::json::from_json(&json), range, origin: display.to_string() },
+        );
+    }
+}
+
+/// The byte offset of 1-based `line` and `column`, as serde_json reports errors.
+fn line_column_offset(text: &str, line: usize, column: usize) -> usize {
+    let line_start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    (line_start + column.saturating_sub(1)).min(text.len())
+}
+
+/// Where the value of top-level key `name` starts: after `"name"`, white space and a colon.
+fn value_offset(text: &str, name: &str) -> Option<usize> {
+    let key = serde_json::to_string(name).ok()?;
+    let mut from = 0;
+    while let Some(found) = text.get(from..)?.find(&key) {
+        let after = from + found + key.len();
+        let rest = text.get(after..)?;
+        let trimmed = rest.trim_start();
+        if let Some(value) = trimmed.strip_prefix(':') {
+            let value_start = text.len() - value.trim_start().len();
+            return Some(value_start);
+        }
+        from = after;
+    }
+    None
 }
 
 fn constant(

@@ -1,6 +1,9 @@
 //! End-to-end tests of the `slipway` binary's language commands: `validate`, `fmt`, `console`
 //! and `version`, run as a user runs them, on configurations written to a temporary directory.
 
+// Tests set up their fixtures on the real file system.
+#![allow(clippy::disallowed_methods)]
+
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -62,7 +65,7 @@ output "subnets" {
 fn validate_accepts_a_valid_configuration() {
     let dir = tempfile::tempdir().expect("temp dir");
     write(dir.path(), "main.tf", NETWORK);
-    let (code, stdout, stderr) = stdout_of(&mut slipway(dir.path()).arg("validate"));
+    let (code, stdout, stderr) = stdout_of(slipway(dir.path()).arg("validate"));
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stdout.trim(), "Success! The configuration is valid.");
 }
@@ -76,7 +79,7 @@ fn validate_reports_every_error_with_its_location() {
         &NETWORK.replace("var.cidr\n}", "var.cdir\n}").replace("each.value\n", "each.valeu\n"),
     );
     write(dir.path(), "extra.tf", "output \"x\" {\n  value = upperr(\"a\")\n}\n");
-    let (code, _, stderr) = stdout_of(&mut slipway(dir.path()).arg("validate"));
+    let (code, _, stderr) = stdout_of(slipway(dir.path()).arg("validate"));
     assert_eq!(code, 1);
     assert!(stderr.contains("main.tf:16:16"), "{stderr}");
     assert!(stderr.contains("Did you mean \"cidr\"?"), "{stderr}");
@@ -89,7 +92,7 @@ fn validate_reports_every_error_with_its_location() {
 fn validate_json_matches_terraforms_shape() {
     let dir = tempfile::tempdir().expect("temp dir");
     write(dir.path(), "main.tf", "locals {\n  a = local.b\n}\n");
-    let (code, stdout, _) = stdout_of(&mut slipway(dir.path()).args(["validate", "-json"]));
+    let (code, stdout, _) = stdout_of(slipway(dir.path()).args(["validate", "-json"]));
     assert_eq!(code, 1);
     let doc: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
     assert_eq!(doc["valid"], false);
@@ -106,7 +109,7 @@ fn validate_json_matches_terraforms_shape() {
 fn chdir_runs_in_another_directory() {
     let dir = tempfile::tempdir().expect("temp dir");
     write(dir.path(), "infra/main.tf", NETWORK);
-    let (code, stdout, stderr) = stdout_of(&mut slipway(dir.path()).args(["-chdir=infra", "validate"]));
+    let (code, stdout, stderr) = stdout_of(slipway(dir.path()).args(["-chdir=infra", "validate"]));
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("Success!"));
 }
@@ -119,15 +122,15 @@ fn fmt_check_diff_and_write() {
     write(dir.path(), "main.tf", messy);
     write(dir.path(), "modules/net/main.tf", messy);
 
-    let (code, stdout, _) = stdout_of(&mut slipway(dir.path()).args(["fmt", "-check"]));
+    let (code, stdout, _) = stdout_of(slipway(dir.path()).args(["fmt", "-check"]));
     assert_eq!(code, 3, "unformatted files make -check exit 3");
     assert_eq!(stdout.trim(), "main.tf");
     assert_eq!(std::fs::read_to_string(dir.path().join("main.tf")).expect("read"), messy, "-check writes nothing");
 
-    let (_, diff, _) = stdout_of(&mut slipway(dir.path()).args(["fmt", "-check", "-diff", "-list=false"]));
+    let (_, diff, _) = stdout_of(slipway(dir.path()).args(["fmt", "-check", "-diff", "-list=false"]));
     assert!(diff.contains("+  cidr_block         = \"10.0.0.0/16\" # the network"), "{diff}");
 
-    let (code, stdout, _) = stdout_of(&mut slipway(dir.path()).args(["fmt", "-recursive"]));
+    let (code, stdout, _) = stdout_of(slipway(dir.path()).args(["fmt", "-recursive"]));
     assert_eq!(code, 0);
     assert_eq!(stdout.lines().collect::<Vec<_>>(), ["main.tf", "modules/net/main.tf"]);
     let formatted = std::fs::read_to_string(dir.path().join("main.tf")).expect("read");
@@ -136,7 +139,7 @@ fn fmt_check_diff_and_write() {
         "resource \"aws_vpc\" \"main\" {\n  cidr_block         = \"10.0.0.0/16\" # the network\n  enable_dns_support = true\n}\n"
     );
 
-    let (code, stdout, _) = stdout_of(&mut slipway(dir.path()).args(["fmt", "-check", "-recursive"]));
+    let (code, stdout, _) = stdout_of(slipway(dir.path()).args(["fmt", "-check", "-recursive"]));
     assert_eq!((code, stdout.as_str()), (0, ""), "formatting is idempotent");
 }
 
@@ -152,7 +155,7 @@ fn fmt_reads_standard_input() {
 fn fmt_reports_syntax_errors() {
     let dir = tempfile::tempdir().expect("temp dir");
     write(dir.path(), "main.tf", "resource \"x\" \"y\" {\n  a = [\n");
-    let (code, _, stderr) = stdout_of(&mut slipway(dir.path()).arg("fmt"));
+    let (code, _, stderr) = stdout_of(slipway(dir.path()).arg("fmt"));
     assert_eq!(code, 2);
     assert!(stderr.contains("main.tf:"), "{stderr}");
 }
@@ -202,10 +205,10 @@ fn console_reports_errors_and_continues() {
 #[test]
 fn version_prints_text_and_json() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (code, stdout, _) = stdout_of(&mut slipway(dir.path()).arg("version"));
+    let (code, stdout, _) = stdout_of(slipway(dir.path()).arg("version"));
     assert_eq!(code, 0);
     assert!(stdout.starts_with(&format!("slipway v{}", env!("CARGO_PKG_VERSION"))), "{stdout}");
-    let (_, json, _) = stdout_of(&mut slipway(dir.path()).args(["version", "-json"]));
+    let (_, json, _) = stdout_of(slipway(dir.path()).args(["version", "-json"]));
     let doc: serde_json::Value = serde_json::from_str(&json).expect("JSON");
     assert_eq!(doc["slipway_version"], env!("CARGO_PKG_VERSION"));
 }
@@ -219,9 +222,9 @@ fn every_example_validates_and_is_formatted() {
         if !dir.is_dir() {
             continue;
         }
-        let (code, _, stderr) = stdout_of(&mut slipway(&dir).arg("validate"));
+        let (code, _, stderr) = stdout_of(slipway(&dir).arg("validate"));
         assert_eq!(code, 0, "{} does not validate:\n{stderr}", dir.display());
-        let (code, stdout, _) = stdout_of(&mut slipway(&dir).args(["fmt", "-check", "-recursive"]));
+        let (code, stdout, _) = stdout_of(slipway(&dir).args(["fmt", "-check", "-recursive"]));
         assert_eq!(code, 0, "{} is not formatted: {stdout}", dir.display());
         checked += 1;
     }

@@ -2,6 +2,9 @@
 //! The README quotes `scripts/bench` (whole process, wall time and peak memory); this bench
 //! splits the time into phases to find where it goes.
 
+// Tests set up their fixtures on the real file system.
+#![allow(clippy::disallowed_methods)]
+
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};

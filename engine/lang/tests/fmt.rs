@@ -9,6 +9,9 @@
 //! every comment. `.gitattributes` keeps git from touching line endings, so the
 //! CRLF fixture stays CRLF.
 
+// Tests set up their fixtures on the real file system.
+#![allow(clippy::disallowed_methods)]
+
 use std::fs;
 use std::path::{Path, PathBuf};
 

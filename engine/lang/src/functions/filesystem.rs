@@ -315,6 +315,7 @@ fn pathexpand(args: &[Value], ctx: &FunctionContext<'_>) -> Result<Value, Functi
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // fixtures are written to a temporary directory
 mod tests {
     use super::super::testing::{call_fn, call_fn_in};
     use super::super::{TemplateRenderer, call, lookup};

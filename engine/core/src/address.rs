@@ -1,12 +1,16 @@
-//! Addresses are values: an instance key (`[0]`, `["a"]`) and, as the engine grows, resource and
-//! module instance addresses, each with one canonical printed form.
+//! Addresses are values: module instances (`module.net["a"]`), resources (`aws_vpc.main`,
+//! `data.aws_ami.ubuntu`) and resource instances (`module.net["a"].aws_subnet.private[2]`), each
+//! with one canonical printed form and a parser for what users type (`-target`, `state mv`).
 
 use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
 
 use crate::render::quote;
 
 /// The key of one instance of a resource or module expanded by `count` or `for_each`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum InstanceKey {
     /// Not expanded: the only instance.
@@ -26,6 +30,281 @@ impl fmt::Display for InstanceKey {
     }
 }
 
+/// Managed resources and data sources live in separate namespaces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResourceMode {
+    Managed,
+    Data,
+}
+
+/// A resource within a module: `aws_vpc.main` or `data.aws_ami.ubuntu`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResourceAddr {
+    pub mode: ResourceMode,
+    pub type_name: String,
+    pub name: String,
+}
+
+impl ResourceAddr {
+    pub fn managed(type_name: impl Into<String>, name: impl Into<String>) -> Self {
+        ResourceAddr { mode: ResourceMode::Managed, type_name: type_name.into(), name: name.into() }
+    }
+
+    pub fn data(type_name: impl Into<String>, name: impl Into<String>) -> Self {
+        ResourceAddr { mode: ResourceMode::Data, type_name: type_name.into(), name: name.into() }
+    }
+
+    /// The provider a resource type belongs to by default: the prefix before the first `_`.
+    pub fn implied_provider(&self) -> &str {
+        self.type_name.split('_').next().unwrap_or(&self.type_name)
+    }
+}
+
+impl fmt::Display for ResourceAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.mode {
+            ResourceMode::Managed => write!(f, "{}.{}", self.type_name, self.name),
+            ResourceMode::Data => write!(f, "data.{}.{}", self.type_name, self.name),
+        }
+    }
+}
+
+/// A path of module call instances from the root: empty for the root module.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ModuleInstance(pub Vec<(String, InstanceKey)>);
+
+impl ModuleInstance {
+    pub fn root() -> Self {
+        ModuleInstance(Vec::new())
+    }
+
+    pub fn is_root(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn child(&self, name: impl Into<String>, key: InstanceKey) -> Self {
+        let mut path = self.0.clone();
+        path.push((name.into(), key));
+        ModuleInstance(path)
+    }
+}
+
+impl fmt::Display for ModuleInstance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, (name, key)) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(".")?;
+            }
+            write!(f, "module.{name}{key}")?;
+        }
+        Ok(())
+    }
+}
+
+/// One instance of a resource anywhere in the configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResourceInstanceAddr {
+    pub module: ModuleInstance,
+    pub resource: ResourceAddr,
+    pub key: InstanceKey,
+}
+
+impl ResourceInstanceAddr {
+    pub fn new(module: ModuleInstance, resource: ResourceAddr, key: InstanceKey) -> Self {
+        ResourceInstanceAddr { module, resource, key }
+    }
+
+    /// The resource this is an instance of, without the instance key.
+    pub fn without_key(&self) -> AbsResourceAddr {
+        AbsResourceAddr { module: self.module.clone(), resource: self.resource.clone() }
+    }
+}
+
+impl fmt::Display for ResourceInstanceAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.module.is_root() {
+            write!(f, "{}.", self.module)?;
+        }
+        write!(f, "{}{}", self.resource, self.key)
+    }
+}
+
+/// A resource (all its instances) in a module instance: `module.net.aws_subnet.private`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AbsResourceAddr {
+    pub module: ModuleInstance,
+    pub resource: ResourceAddr,
+}
+
+impl fmt::Display for AbsResourceAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.module.is_root() {
+            write!(f, "{}.", self.module)?;
+        }
+        write!(f, "{}", self.resource)
+    }
+}
+
+/// What `-target` and `state` commands accept: a module instance, a resource, or one instance.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Target {
+    Module(ModuleInstance),
+    Resource(AbsResourceAddr),
+    Instance(ResourceInstanceAddr),
+}
+
+impl Target {
+    /// Whether `instance` is this target or inside it.
+    pub fn contains(&self, instance: &ResourceInstanceAddr) -> bool {
+        match self {
+            Target::Module(m) => instance.module.0.starts_with(&m.0),
+            Target::Resource(r) => instance.module == r.module && instance.resource == r.resource,
+            Target::Instance(i) => i == instance,
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Module(m) => write!(f, "{m}"),
+            Target::Resource(r) => write!(f, "{r}"),
+            Target::Instance(i) => write!(f, "{i}"),
+        }
+    }
+}
+
+/// Why an address did not parse.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid address {input:?}: {reason}")]
+pub struct AddressError {
+    pub input: String,
+    pub reason: String,
+}
+
+impl FromStr for Target {
+    type Err = AddressError;
+
+    /// Parses `module.a["x"].aws_vpc.main[0]`, `data.aws_ami.ubuntu`, `module.net`.
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        let err = |reason: &str| AddressError { input: input.to_string(), reason: reason.to_string() };
+        let steps = split_steps(input).map_err(|r| err(&r))?;
+        let mut module = ModuleInstance::root();
+        let mut i = 0;
+        while i < steps.len() && steps[i].0 == "module" {
+            let (name, key) = match steps.get(i + 1) {
+                Some((name, key)) => (name.clone(), key.clone()),
+                None => return Err(err("module must be followed by a module name")),
+            };
+            if steps[i].1 != InstanceKey::None {
+                return Err(err("an instance key follows the module name, as in module.net[\"a\"]"));
+            }
+            module = module.child(name, key);
+            i += 2;
+        }
+        if i == steps.len() {
+            return if module.is_root() { Err(err("the address is empty")) } else { Ok(Target::Module(module)) };
+        }
+        let (mode, rest) = if steps[i].0 == "data" {
+            (ResourceMode::Data, &steps[i + 1..])
+        } else {
+            (ResourceMode::Managed, &steps[i..])
+        };
+        match rest {
+            [(type_name, InstanceKey::None), (name, key)] => {
+                let resource = ResourceAddr { mode, type_name: type_name.clone(), name: name.clone() };
+                if *key == InstanceKey::None {
+                    Ok(Target::Resource(AbsResourceAddr { module, resource }))
+                } else {
+                    Ok(Target::Instance(ResourceInstanceAddr { module, resource, key: key.clone() }))
+                }
+            }
+            _ => Err(err("expected a resource type and name, as in aws_vpc.main or data.aws_ami.ubuntu")),
+        }
+    }
+}
+
+impl FromStr for ResourceInstanceAddr {
+    type Err = AddressError;
+
+    /// Parses one instance; a resource without a key is its single instance.
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        match input.parse::<Target>()? {
+            Target::Instance(i) => Ok(i),
+            Target::Resource(r) => {
+                Ok(ResourceInstanceAddr { module: r.module, resource: r.resource, key: InstanceKey::None })
+            }
+            Target::Module(_) => Err(AddressError {
+                input: input.to_string(),
+                reason: "this is a module, not a resource instance".into(),
+            }),
+        }
+    }
+}
+
+/// Splits `a.b["k"].c[0]` into `(name, key)` steps.
+fn split_steps(input: &str) -> Result<Vec<(String, InstanceKey)>, String> {
+    let mut steps = Vec::new();
+    let mut chars = input.chars().peekable();
+    loop {
+        let mut name = String::new();
+        while let Some(&c) = chars.peek() {
+            if c.is_alphanumeric() || c == '_' || c == '-' {
+                name.push(c);
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        if name.is_empty() {
+            return Err("expected a name".into());
+        }
+        let mut key = InstanceKey::None;
+        if chars.peek() == Some(&'[') {
+            chars.next();
+            key = if chars.peek() == Some(&'"') {
+                chars.next();
+                let mut text = String::new();
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some('n') => text.push('\n'),
+                            Some('t') => text.push('\t'),
+                            Some(c) => text.push(c),
+                            None => return Err("unterminated string key".into()),
+                        },
+                        Some(c) => text.push(c),
+                        None => return Err("unterminated string key".into()),
+                    }
+                }
+                InstanceKey::Str(text)
+            } else {
+                let mut digits = String::new();
+                while let Some(&c) = chars.peek() {
+                    if c.is_ascii_digit() || c == '-' {
+                        digits.push(c);
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                InstanceKey::Int(digits.parse().map_err(|_| format!("{digits:?} is not an instance key"))?)
+            };
+            if chars.next() != Some(']') {
+                return Err("expected ] after the instance key".into());
+            }
+        }
+        steps.push((name, key));
+        match chars.next() {
+            None => return Ok(steps),
+            Some('.') => {}
+            Some(c) => return Err(format!("unexpected {c:?}")),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -35,5 +314,36 @@ mod tests {
         assert_eq!(InstanceKey::Int(2).to_string(), "[2]");
         assert_eq!(InstanceKey::Str("a\"b".into()).to_string(), "[\"a\\\"b\"]");
         assert_eq!(InstanceKey::None.to_string(), "");
+    }
+
+    #[test]
+    fn addresses_round_trip_through_their_printed_form() {
+        for text in [
+            "aws_vpc.main",
+            "data.aws_ami.ubuntu",
+            "aws_subnet.private[2]",
+            "module.net[\"a\"].aws_subnet.private[\"us-east-1a\"]",
+            "module.a.module.b[0].data.aws_region.current",
+            "module.net",
+        ] {
+            let target: Target = text.parse().expect(text);
+            assert_eq!(target.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn targets_contain_their_instances() {
+        let instance: ResourceInstanceAddr = "module.net[\"a\"].aws_subnet.s[1]".parse().expect("parses");
+        for outer in ["module.net[\"a\"]", "module.net[\"a\"].aws_subnet.s", "module.net[\"a\"].aws_subnet.s[1]"] {
+            assert!(outer.parse::<Target>().expect(outer).contains(&instance), "{outer}");
+        }
+        assert!(!"module.net[\"b\"]".parse::<Target>().expect("parses").contains(&instance));
+    }
+
+    #[test]
+    fn rejects_malformed_addresses() {
+        for text in ["", "aws_vpc", "aws_vpc.main.extra", "module", "aws_vpc.main[", "aws_vpc.main[\"x]"] {
+            assert!(text.parse::<Target>().is_err(), "{text}");
+        }
     }
 }

@@ -7,6 +7,7 @@ pub mod diagnostics;
 pub mod json;
 pub mod number;
 pub mod render;
+pub mod schema;
 pub mod types;
 pub mod value;
 

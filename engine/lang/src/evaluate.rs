@@ -15,7 +15,7 @@ use crate::eval::{Evaluator, Reference, Scope, ScopeError};
 use crate::fs::FileSystem;
 use crate::functions::{FunctionContext, TemplateRenderer};
 use crate::references::{FoundReference, body_references, expression_references};
-use crate::source::{FileId, Sources};
+use crate::source::{FileId, SourceFile, Sources};
 use crate::typeexpr::apply_defaults;
 
 /// A value given for an input variable, and where it came from.
@@ -243,11 +243,9 @@ fn path_string(path: &Path, working_dir: &Path) -> String {
 }
 
 /// Renders templates for `templatefile` with the evaluator.
-struct FileTemplates<'a> {
-    sources: &'a Sources,
-}
+struct FileTemplates;
 
-impl TemplateRenderer for FileTemplates<'_> {
+impl TemplateRenderer for FileTemplates {
     fn render(
         &self,
         source: &str,
@@ -255,19 +253,28 @@ impl TemplateRenderer for FileTemplates<'_> {
         vars: &BTreeMap<String, Value>,
         ctx: &FunctionContext<'_>,
     ) -> Result<Value, String> {
-        let template = hcl_edit::parser::parse_template(source).map_err(|e| {
+        let mut template = hcl_edit::parser::parse_template(source).map_err(|e| {
             format!("{}:{}:{}: {}", filename.display(), e.location().line(), e.location().column(), e.message())
         })?;
+        // Template files are read line by line like heredocs: strip markers trim within a line.
+        crate::eval::prepare_template(&mut template, false);
         let expr = hcl_edit::expr::Expression::StringTemplate(hcl_edit::template::StringTemplate::from(
             template.into_iter().collect::<Vec<_>>(),
         ));
+        // The template is its own source, so that errors in it have a line and column.
+        let mut sources = Sources::new();
+        let file = sources.add(SourceFile::new(filename.display().to_string(), source));
         let scope = TemplateScope;
         let nested = FunctionContext { templates: None, ..*ctx };
-        let evaluator = Evaluator::new(self.sources, FileId(u32::MAX), &scope, &nested);
+        let evaluator = Evaluator::new(&sources, file, &scope, &nested);
         let value = evaluator.eval_with(&expr, vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
         let diags = evaluator.take_diagnostics();
         if let Some(d) = diags.iter().find(|d| d.is_error()) {
-            return Err(format!("{}: {}: {}", filename.display(), d.summary, d.detail));
+            let at = match &d.subject {
+                Some(range) => format!("{}:{}:{}", filename.display(), range.start.line, range.start.column),
+                None => filename.display().to_string(),
+            };
+            return Err(format!("{at}: {}: {}", d.summary, d.detail));
         }
         convert(value, &Type::String).map_err(|e| format!("{}: the template result {e}", filename.display()))
     }
@@ -282,6 +289,15 @@ impl Scope for TemplateScope {
             summary: "Invalid template variable".into(),
             detail: format!(
                 "{reference} is not available in a template file: only the variables passed to templatefile can be used there."
+            ),
+        })
+    }
+
+    fn unbound_name(&self, name: &str) -> Option<ScopeError> {
+        Some(ScopeError {
+            summary: "Invalid value for \"vars\" parameter".into(),
+            detail: format!(
+                "vars map does not contain key {name:?}: only the variables passed to templatefile can be used in the template."
             ),
         })
     }
@@ -308,7 +324,7 @@ fn eval_expr_with(
     diags: &mut Diagnostics,
 ) -> Value {
     let scope = ModuleScope { module, repetition, settings };
-    let templates = FileTemplates { sources };
+    let templates = FileTemplates;
     let ctx = FunctionContext {
         module_dir: &module.dir,
         working_dir: &settings.working_dir,
@@ -1058,7 +1074,7 @@ pub fn eval_in_module(
     settings: &EvalSettings<'_>,
 ) -> (Value, Diagnostics) {
     let scope = ModuleScope { module, repetition: None, settings };
-    let templates = FileTemplates { sources };
+    let templates = FileTemplates;
     let ctx = FunctionContext {
         module_dir: &module.dir,
         working_dir: &settings.working_dir,
@@ -1069,4 +1085,43 @@ pub fn eval_in_module(
     let evaluator = Evaluator::new(sources, file, &scope, &ctx);
     let value = evaluator.eval(expr);
     (value, evaluator.take_diagnostics())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fs::OsFileSystem;
+
+    fn render(source: &str, vars: &[(&str, Value)]) -> Result<Value, String> {
+        let fs = OsFileSystem;
+        let ctx = FunctionContext {
+            module_dir: Path::new("."),
+            working_dir: Path::new("."),
+            fs: &fs,
+            impure_unknown: false,
+            templates: None,
+        };
+        let vars = vars.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        FileTemplates.render(source, Path::new("./t.tftpl"), &vars, &ctx)
+    }
+
+    #[test]
+    fn template_files_report_variables_not_passed_in() {
+        let err = render("a\n  ${name} and ${path.module}\n", &[]).expect_err("no vars");
+        assert!(
+            err.starts_with(
+                "./t.tftpl:2:5: Invalid value for \"vars\" parameter: vars map does not contain key \"name\""
+            ),
+            "{err}"
+        );
+        // Names bound inside the template are fine.
+        let ok = render("%{ for x in xs }${x}%{ endfor }", &[("xs", Value::tuple(vec![Value::string("a")]))]);
+        assert_eq!(ok, Ok(Value::string("a")));
+    }
+
+    #[test]
+    fn template_files_strip_within_one_line() {
+        let ok = render("header\n   %{~ if true }x%{ endif }\n", &[]);
+        assert_eq!(ok, Ok(Value::string("header\nx\n")));
+    }
 }

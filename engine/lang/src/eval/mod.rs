@@ -2,6 +2,7 @@
 //! "known after apply" through every operation, and never fails wholesale: an error becomes a
 //! diagnostic and an unknown result, so evaluation goes on and every problem is reported.
 
+mod heredoc;
 mod ops;
 pub mod reference;
 mod template;
@@ -16,6 +17,7 @@ use slipway_core::{Data, Diagnostic, Diagnostics, Number, SourceRange, Type, Val
 
 use crate::functions::{self, FunctionContext, FunctionError};
 use crate::source::{FileId, Sources};
+pub use heredoc::prepare_template;
 pub use reference::{Reference, parse_reference, traversal_parts};
 
 /// Why a reference could not be resolved.
@@ -28,6 +30,13 @@ pub struct ScopeError {
 /// What the names in an expression refer to.
 pub trait Scope {
     fn resolve(&self, reference: &Reference) -> Result<Value, ScopeError>;
+
+    /// An error for any name that is not bound by the expression itself (a `for` variable),
+    /// before it is read as a reference; for scopes that know no references at all, such as
+    /// template files, which see only the variables passed to `templatefile`.
+    fn unbound_name(&self, _name: &str) -> Option<ScopeError> {
+        None
+    }
 }
 
 /// A scope in which nothing is declared: for constant expressions such as type defaults.
@@ -108,13 +117,8 @@ impl<'a> Evaluator<'a> {
             Expression::Object(object) => self.eval_object(object, locals),
             Expression::StringTemplate(t) => self.eval_template(t, locals),
             Expression::HeredocTemplate(h) => {
-                if h.indent().is_some() {
-                    let mut dedented = (**h).clone();
-                    dedented.dedent();
-                    self.eval_template(&dedented.template, locals)
-                } else {
-                    self.eval_template(&h.template, locals)
-                }
+                let template = heredoc::heredoc_template(h, self.sources, self.file);
+                self.eval_template(&template, locals)
             }
             Expression::Parenthesis(p) => self.eval_in(p.inner(), locals),
             Expression::Variable(_) | Expression::Traversal(_) => self.eval_traversal(expr, locals),
@@ -245,6 +249,8 @@ impl<'a> Evaluator<'a> {
             Expression::Variable(name) => {
                 if let Some(bound) = locals.get(name.as_str()) {
                     (bound.clone(), 0)
+                } else if let Some(e) = self.scope.unbound_name(name.as_str()) {
+                    return self.error(root_expr.span(), &e.summary, e.detail);
                 } else {
                     match parse_reference(name.as_str(), &plain_ops) {
                         Ok((reference, consumed)) => {

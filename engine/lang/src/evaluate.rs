@@ -377,6 +377,25 @@ fn bind_variables(
             Some(input) if !input.value.is_null() || variable.nullable => {
                 (input.value.clone(), input.range.clone().or(decl.clone()))
             }
+            // Null for a variable that is not nullable stands for its default; without one it
+            // is an error where the null was given.
+            Some(input) if variable.default.is_none() => {
+                let declared_at = decl.as_ref().map(|r| format!(" declared at {r}")).unwrap_or_default();
+                diags.push(
+                    Diagnostic::error(
+                        "Required variable not set",
+                        format!(
+                            "The given value is not suitable for var.{name}{declared_at}: required variable may not be set to null (it is declared with nullable = false)."
+                        ),
+                    )
+                    .with_subject(input.range.clone().or(decl.clone())),
+                );
+                evaluated.variables.insert(
+                    name.clone(),
+                    Value::unknown(variable.constraint.ty.clone()).with_sensitive(variable.sensitive),
+                );
+                continue;
+            }
             _ => match &variable.default {
                 Some(default) => {
                     let value = eval_expr(default, evaluated, None, sources, settings, diags);
@@ -434,10 +453,12 @@ fn bind_variables(
     for (name, variable) in &module.variables {
         for rule in &variable.validations {
             if let Some(message) = failed_condition(rule, evaluated, None, sources, settings, diags) {
+                // A default value is reported at the variable's declaration, as in Terraform.
                 let subject = inputs
                     .get(name)
+                    .filter(|i| !i.value.is_null() || variable.nullable)
                     .and_then(|i| i.range.clone())
-                    .or_else(|| sources.range(rule.condition.file, rule.condition.span()));
+                    .or_else(|| sources.range(variable.range.file, Some(variable.range.span())));
                 diags.push(
                     Diagnostic::error(
                         "Invalid value for variable",
@@ -779,6 +800,48 @@ fn collect_instances(instances: Option<&[(InstanceKey, Value)]>, repeated_by_cou
     }
 }
 
+/// Checks that each `depends_on` entry refers to a whole object that is declared, as Terraform
+/// does: a resource, data source or module call (one instance of it at most), or a variable or
+/// local value.
+fn check_depends_on(
+    entries: &[Expr],
+    module: &EvaluatedModule,
+    sources: &Sources,
+    settings: &EvalSettings<'_>,
+    diags: &mut Diagnostics,
+) {
+    for entry in entries {
+        // Entries that are not references were reported when the configuration was loaded.
+        let Some((root, operators)) = crate::eval::traversal_parts(&entry.expr) else { continue };
+        let Ok((reference, consumed)) = crate::eval::parse_reference(root, &operators) else {
+            // Evaluating the entry reports what is wrong with the reference.
+            eval_expr(entry, module, None, sources, settings, diags);
+            continue;
+        };
+        let mut rest = &operators[consumed.min(operators.len())..];
+        if matches!(reference, Reference::Resource(_) | Reference::ModuleCall(_))
+            && matches!(
+                rest.first(),
+                Some(hcl_edit::expr::TraversalOperator::Index(_) | hcl_edit::expr::TraversalOperator::LegacyIndex(_))
+            )
+        {
+            rest = &rest[1..];
+        }
+        if rest.is_empty() {
+            // Evaluating the entry reports references to what is not declared.
+            eval_expr(entry, module, None, sources, settings, diags);
+        } else {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid depends_on reference",
+                    "References in depends_on must be to a whole object (resource, etc), not to an attribute of an object.",
+                )
+                .with_subject(sources.range(entry.file, entry.span())),
+            );
+        }
+    }
+}
+
 fn evaluate_resource(
     resource: &Resource,
     sources: &Sources,
@@ -786,6 +849,7 @@ fn evaluate_resource(
     diags: &mut Diagnostics,
     evaluated: &mut EvaluatedModule,
 ) {
+    check_depends_on(&resource.depends_on, evaluated, sources, settings, diags);
     let what = resource.key.to_string();
     let instances =
         expand(resource.count.as_ref(), resource.for_each.as_ref(), &what, evaluated, sources, settings, diags);
@@ -974,6 +1038,7 @@ fn evaluate_module_call(
     diags: &mut Diagnostics,
     evaluated: &mut EvaluatedModule,
 ) {
+    check_depends_on(&call.depends_on, evaluated, sources, settings, diags);
     let what = format!("module.{}", call.name);
     for (name, attr) in &call.inputs {
         if !child.module.variables.contains_key(name) {
@@ -1043,6 +1108,7 @@ fn evaluate_output(
             );
         }
     }
+    check_depends_on(&output.depends_on, evaluated, sources, settings, diags);
     let value = eval_expr(&output.expr, evaluated, None, sources, settings, diags);
     if value.contains_sensitive() && !output.sensitive {
         diags.push(
@@ -1123,5 +1189,76 @@ mod tests {
     fn template_files_strip_within_one_line() {
         let ok = render("header\n   %{~ if true }x%{ endif }\n", &[]);
         assert_eq!(ok, Ok(Value::string("header\nx\n")));
+    }
+}
+
+#[cfg(test)]
+mod variable_tests {
+    use super::*;
+    use crate::fs::OsFileSystem;
+    use crate::load::load_config;
+    use crate::vars::collect_inputs;
+
+    /// Evaluates a root module written as `main.tf` with `terraform.tfvars`; the diagnostics
+    /// as "summary @ file:line" and the evaluated module.
+    fn evaluate(main: &str, tfvars: &str) -> (Vec<String>, EvaluatedModule) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("main.tf"), main).expect("write main.tf");
+        std::fs::write(dir.path().join("terraform.tfvars"), tfvars).expect("write tfvars");
+        let fs = OsFileSystem;
+        let mut sources = Sources::new();
+        let (config, mut diags) = load_config(dir.path(), &fs, &mut sources);
+        let (inputs, input_diags) = collect_inputs(&config.module, dir.path(), &[], &[], &fs, &mut sources);
+        diags.extend(input_diags);
+        let settings = EvalSettings {
+            fs: &fs,
+            working_dir: dir.path().to_path_buf(),
+            root_dir: dir.path().to_path_buf(),
+            workspace: "default".into(),
+            impure_unknown: true,
+            validating: false,
+        };
+        let (module, eval_diags) = evaluate_config(&config, &inputs, &sources, &settings);
+        diags.extend(eval_diags);
+        let shown = diags
+            .iter()
+            .map(|d| {
+                let at = d.subject.as_ref().map(|r| {
+                    let file = Path::new(&*r.filename).file_name().map(|f| f.to_string_lossy().to_string());
+                    format!("{}:{}", file.unwrap_or_default(), r.start.line)
+                });
+                format!("{} @ {}", d.summary, at.unwrap_or_default())
+            })
+            .collect();
+        (shown, module)
+    }
+
+    #[test]
+    fn null_for_a_non_nullable_variable_without_default_is_an_error_where_given() {
+        let main =
+            "variable \"a\" {\n  nullable = false\n}\nvariable \"b\" {\n  nullable = false\n  default  = \"d\"\n}\n";
+        let (diags, module) = evaluate(main, "a = null\nb = null\n");
+        assert_eq!(diags, vec!["Required variable not set @ terraform.tfvars:1".to_string()]);
+        assert_eq!(module.variables.get("b"), Some(&Value::string("d")));
+    }
+
+    #[test]
+    fn depends_on_entries_must_be_whole_declared_objects() {
+        let main = "resource \"a\" \"b\" {\n  count = 2\n}\nresource \"c\" \"d\" {\n  depends_on = [\n    a.b[0],\n    a.b.id,\n    a.missing,\n  ]\n}\n";
+        let (diags, _) = evaluate(main, "");
+        assert_eq!(
+            diags,
+            vec![
+                "Invalid depends_on reference @ main.tf:7".to_string(),
+                "Reference to undeclared resource @ main.tf:8".to_string()
+            ]
+        );
+    }
+
+    #[test]
+    fn failed_validation_of_a_default_is_reported_at_the_declaration() {
+        let main = "variable \"lo\" {\n  default = 3\n}\nvariable \"hi\" {\n  default = 2\n  validation {\n    condition     = var.hi >= var.lo\n    error_message = \"too low\"\n  }\n}\n";
+        let (diags, _) = evaluate(main, "");
+        assert_eq!(diags, vec!["Invalid value for variable @ main.tf:4".to_string()]);
     }
 }

@@ -15,7 +15,7 @@ use crate::eval::{Evaluator, Reference, Scope, ScopeError};
 use crate::fs::FileSystem;
 use crate::functions::{FunctionContext, TemplateRenderer};
 use crate::references::{FoundReference, body_references, expression_references};
-use crate::source::{FileId, Sources};
+use crate::source::{FileId, SourceFile, Sources};
 use crate::typeexpr::apply_defaults;
 
 /// A value given for an input variable, and where it came from.
@@ -262,11 +262,9 @@ fn path_string(path: &Path, working_dir: &Path) -> String {
 }
 
 /// Renders templates for `templatefile` with the evaluator.
-struct FileTemplates<'a> {
-    sources: &'a Sources,
-}
+struct FileTemplates;
 
-impl TemplateRenderer for FileTemplates<'_> {
+impl TemplateRenderer for FileTemplates {
     fn render(
         &self,
         source: &str,
@@ -274,19 +272,28 @@ impl TemplateRenderer for FileTemplates<'_> {
         vars: &BTreeMap<String, Value>,
         ctx: &FunctionContext<'_>,
     ) -> Result<Value, String> {
-        let template = hcl_edit::parser::parse_template(source).map_err(|e| {
+        let mut template = hcl_edit::parser::parse_template(source).map_err(|e| {
             format!("{}:{}:{}: {}", filename.display(), e.location().line(), e.location().column(), e.message())
         })?;
+        // Template files are read line by line like heredocs: strip markers trim within a line.
+        crate::eval::prepare_template(&mut template, false);
         let expr = hcl_edit::expr::Expression::StringTemplate(hcl_edit::template::StringTemplate::from(
             template.into_iter().collect::<Vec<_>>(),
         ));
+        // The template is its own source, so that errors in it have a line and column.
+        let mut sources = Sources::new();
+        let file = sources.add(SourceFile::new(filename.display().to_string(), source));
         let scope = TemplateScope;
         let nested = FunctionContext { templates: None, ..*ctx };
-        let evaluator = Evaluator::new(self.sources, FileId(u32::MAX), &scope, &nested);
+        let evaluator = Evaluator::new(&sources, file, &scope, &nested);
         let value = evaluator.eval_with(&expr, vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
         let diags = evaluator.take_diagnostics();
         if let Some(d) = diags.iter().find(|d| d.is_error()) {
-            return Err(format!("{}: {}: {}", filename.display(), d.summary, d.detail));
+            let at = match &d.subject {
+                Some(range) => format!("{}:{}:{}", filename.display(), range.start.line, range.start.column),
+                None => filename.display().to_string(),
+            };
+            return Err(format!("{at}: {}: {}", d.summary, d.detail));
         }
         convert(value, &Type::String).map_err(|e| format!("{}: the template result {e}", filename.display()))
     }
@@ -301,6 +308,15 @@ impl Scope for TemplateScope {
             summary: "Invalid template variable".into(),
             detail: format!(
                 "{reference} is not available in a template file: only the variables passed to templatefile can be used there."
+            ),
+        })
+    }
+
+    fn unbound_name(&self, name: &str) -> Option<ScopeError> {
+        Some(ScopeError {
+            summary: "Invalid value for \"vars\" parameter".into(),
+            detail: format!(
+                "vars map does not contain key {name:?}: only the variables passed to templatefile can be used in the template."
             ),
         })
     }
@@ -327,7 +343,7 @@ fn eval_expr_with(
     diags: &mut Diagnostics,
 ) -> Value {
     let scope = ModuleScope { module, repetition, settings };
-    let templates = FileTemplates { sources };
+    let templates = FileTemplates;
     let ctx = FunctionContext {
         module_dir: &module.dir,
         working_dir: &settings.working_dir,
@@ -379,6 +395,25 @@ fn bind_variables(
         let (raw, range) = match given {
             Some(input) if !input.value.is_null() || variable.nullable => {
                 (input.value.clone(), input.range.clone().or(decl.clone()))
+            }
+            // Null for a variable that is not nullable stands for its default; without one it
+            // is an error where the null was given.
+            Some(input) if variable.default.is_none() => {
+                let declared_at = decl.as_ref().map(|r| format!(" declared at {r}")).unwrap_or_default();
+                diags.push(
+                    Diagnostic::error(
+                        "Required variable not set",
+                        format!(
+                            "The given value is not suitable for var.{name}{declared_at}: required variable may not be set to null (it is declared with nullable = false)."
+                        ),
+                    )
+                    .with_subject(input.range.clone().or(decl.clone())),
+                );
+                evaluated.variables.insert(
+                    name.clone(),
+                    Value::unknown(variable.constraint.ty.clone()).with_sensitive(variable.sensitive),
+                );
+                continue;
             }
             _ => match &variable.default {
                 Some(default) => {
@@ -437,10 +472,12 @@ fn bind_variables(
     for (name, variable) in &module.variables {
         for rule in &variable.validations {
             if let Some(message) = failed_condition(rule, evaluated, None, sources, settings, diags) {
+                // A default value is reported at the variable's declaration, as in Terraform.
                 let subject = inputs
                     .get(name)
+                    .filter(|i| !i.value.is_null() || variable.nullable)
                     .and_then(|i| i.range.clone())
-                    .or_else(|| sources.range(rule.condition.file, rule.condition.span()));
+                    .or_else(|| sources.range(variable.range.file, Some(variable.range.span())));
                 diags.push(
                     Diagnostic::error(
                         "Invalid value for variable",
@@ -782,6 +819,48 @@ fn collect_instances(instances: Option<&[(InstanceKey, Value)]>, repeated_by_cou
     }
 }
 
+/// Checks that each `depends_on` entry refers to a whole object that is declared, as Terraform
+/// does: a resource, data source or module call (one instance of it at most), or a variable or
+/// local value.
+fn check_depends_on(
+    entries: &[Expr],
+    module: &EvaluatedModule,
+    sources: &Sources,
+    settings: &EvalSettings<'_>,
+    diags: &mut Diagnostics,
+) {
+    for entry in entries {
+        // Entries that are not references were reported when the configuration was loaded.
+        let Some((root, operators)) = crate::eval::traversal_parts(&entry.expr) else { continue };
+        let Ok((reference, consumed)) = crate::eval::parse_reference(root, &operators) else {
+            // Evaluating the entry reports what is wrong with the reference.
+            eval_expr(entry, module, None, sources, settings, diags);
+            continue;
+        };
+        let mut rest = &operators[consumed.min(operators.len())..];
+        if matches!(reference, Reference::Resource(_) | Reference::ModuleCall(_))
+            && matches!(
+                rest.first(),
+                Some(hcl_edit::expr::TraversalOperator::Index(_) | hcl_edit::expr::TraversalOperator::LegacyIndex(_))
+            )
+        {
+            rest = &rest[1..];
+        }
+        if rest.is_empty() {
+            // Evaluating the entry reports references to what is not declared.
+            eval_expr(entry, module, None, sources, settings, diags);
+        } else {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid depends_on reference",
+                    "References in depends_on must be to a whole object (resource, etc), not to an attribute of an object.",
+                )
+                .with_subject(sources.range(entry.file, entry.span())),
+            );
+        }
+    }
+}
+
 fn evaluate_resource(
     resource: &Resource,
     sources: &Sources,
@@ -789,6 +868,7 @@ fn evaluate_resource(
     diags: &mut Diagnostics,
     evaluated: &mut EvaluatedModule,
 ) {
+    check_depends_on(&resource.depends_on, evaluated, sources, settings, diags);
     let what = resource.key.to_string();
     let instances =
         expand(resource.count.as_ref(), resource.for_each.as_ref(), &what, evaluated, sources, settings, diags);
@@ -981,6 +1061,7 @@ fn evaluate_module_call(
     diags: &mut Diagnostics,
     evaluated: &mut EvaluatedModule,
 ) {
+    check_depends_on(&call.depends_on, evaluated, sources, settings, diags);
     let what = format!("module.{}", call.name);
     for (name, attr) in &call.inputs {
         if !child.module.variables.contains_key(name) {
@@ -1056,6 +1137,7 @@ fn evaluate_output(
             );
         }
     }
+    check_depends_on(&output.depends_on, evaluated, sources, settings, diags);
     let value = eval_expr(&output.expr, evaluated, None, sources, settings, diags);
     if value.contains_sensitive() && !output.sensitive {
         diags.push(
@@ -1087,7 +1169,7 @@ pub fn eval_in_module(
     settings: &EvalSettings<'_>,
 ) -> (Value, Diagnostics) {
     let scope = ModuleScope { module, repetition: None, settings };
-    let templates = FileTemplates { sources };
+    let templates = FileTemplates;
     let ctx = FunctionContext {
         module_dir: &module.dir,
         working_dir: &settings.working_dir,
@@ -1098,4 +1180,114 @@ pub fn eval_in_module(
     let evaluator = Evaluator::new(sources, file, &scope, &ctx);
     let value = evaluator.eval(expr);
     (value, evaluator.take_diagnostics())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fs::OsFileSystem;
+
+    fn render(source: &str, vars: &[(&str, Value)]) -> Result<Value, String> {
+        let fs = OsFileSystem;
+        let ctx = FunctionContext {
+            module_dir: Path::new("."),
+            working_dir: Path::new("."),
+            fs: &fs,
+            impure_unknown: false,
+            templates: None,
+        };
+        let vars = vars.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        FileTemplates.render(source, Path::new("./t.tftpl"), &vars, &ctx)
+    }
+
+    #[test]
+    fn template_files_report_variables_not_passed_in() {
+        let err = render("a\n  ${name} and ${path.module}\n", &[]).expect_err("no vars");
+        assert!(
+            err.starts_with(
+                "./t.tftpl:2:5: Invalid value for \"vars\" parameter: vars map does not contain key \"name\""
+            ),
+            "{err}"
+        );
+        // Names bound inside the template are fine.
+        let ok = render("%{ for x in xs }${x}%{ endfor }", &[("xs", Value::tuple(vec![Value::string("a")]))]);
+        assert_eq!(ok, Ok(Value::string("a")));
+    }
+
+    #[test]
+    fn template_files_strip_within_one_line() {
+        let ok = render("header\n   %{~ if true }x%{ endif }\n", &[]);
+        assert_eq!(ok, Ok(Value::string("header\nx\n")));
+    }
+}
+
+#[cfg(test)]
+mod variable_tests {
+    use super::*;
+    use crate::fs::OsFileSystem;
+    use crate::load::load_config;
+    use crate::vars::collect_inputs;
+
+    /// Evaluates a root module written as `main.tf` with `terraform.tfvars`; the diagnostics
+    /// as "summary @ file:line" and the evaluated module.
+    fn evaluate(main: &str, tfvars: &str) -> (Vec<String>, EvaluatedModule) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("main.tf"), main).expect("write main.tf");
+        std::fs::write(dir.path().join("terraform.tfvars"), tfvars).expect("write tfvars");
+        let fs = OsFileSystem;
+        let mut sources = Sources::new();
+        let (config, mut diags) = load_config(dir.path(), &fs, &mut sources);
+        let (inputs, input_diags) = collect_inputs(&config.module, dir.path(), &[], &[], &fs, &mut sources);
+        diags.extend(input_diags);
+        let settings = EvalSettings {
+            fs: &fs,
+            working_dir: dir.path().to_path_buf(),
+            root_dir: dir.path().to_path_buf(),
+            workspace: "default".into(),
+            impure_unknown: true,
+            validating: false,
+        };
+        let (module, eval_diags) = evaluate_config(&config, &inputs, &sources, &settings);
+        diags.extend(eval_diags);
+        let shown = diags
+            .iter()
+            .map(|d| {
+                let at = d.subject.as_ref().map(|r| {
+                    let file = Path::new(&*r.filename).file_name().map(|f| f.to_string_lossy().to_string());
+                    format!("{}:{}", file.unwrap_or_default(), r.start.line)
+                });
+                format!("{} @ {}", d.summary, at.unwrap_or_default())
+            })
+            .collect();
+        (shown, module)
+    }
+
+    #[test]
+    fn null_for_a_non_nullable_variable_without_default_is_an_error_where_given() {
+        let main =
+            "variable \"a\" {\n  nullable = false\n}\nvariable \"b\" {\n  nullable = false\n  default  = \"d\"\n}\n";
+        let (diags, module) = evaluate(main, "a = null\nb = null\n");
+        assert_eq!(diags, vec!["Required variable not set @ terraform.tfvars:1".to_string()]);
+        assert_eq!(module.variables.get("b"), Some(&Value::string("d")));
+    }
+
+    #[test]
+    fn depends_on_entries_must_be_whole_declared_objects() {
+        let main = "resource \"a\" \"b\" {\n  count = 2\n}\nresource \"c\" \"d\" {\n  depends_on = [\n    a.b[0],\n    a.b.id,\n    a.missing,\n  ]\n}\n";
+        let (diags, _) = evaluate(main, "");
+        assert_eq!(
+            diags,
+            vec![
+                "Invalid depends_on reference @ main.tf:7".to_string(),
+                "Reference to undeclared resource @ main.tf:8".to_string()
+            ]
+        );
+    }
+
+    #[test]
+    fn failed_validation_of_a_default_is_reported_at_the_declaration() {
+        let main = "variable \"lo\" {\n  default = 3\n}\nvariable \"hi\" {\n  default = 2\n  validation {\n    condition     = var.hi >= var.lo\n    error_message = \"too low\"\n  }\n}\n";
+        let (diags, _) = evaluate(main, "");
+        assert_eq!(diags, vec!["Invalid value for variable @ main.tf:4".to_string()]);
+    }
 }

@@ -75,10 +75,8 @@ fn load_tree(dir: &Path, fs: &dyn FileSystem, sources: &mut Sources, diags: &mut
                 Diagnostic::error(
                     "Module directory not found",
                     format!(
-                        "The module {:?} has source {:?}, but {} is not a directory.",
-                        call.name,
-                        call.source,
-                        child_dir.display()
+                        "The module {:?} has source {:?}, but no directory exists at that path, relative to the directory of the calling module.",
+                        call.name, call.source,
                     ),
                 )
                 .with_subject(sources.range(call.range.file, Some(call.range.span()))),

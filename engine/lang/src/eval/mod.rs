@@ -2,6 +2,7 @@
 //! "known after apply" through every operation, and never fails wholesale: an error becomes a
 //! diagnostic and an unknown result, so evaluation goes on and every problem is reported.
 
+mod heredoc;
 mod ops;
 pub mod reference;
 mod template;
@@ -16,6 +17,7 @@ use slipway_core::{Data, Diagnostic, Diagnostics, Number, SourceRange, Type, Val
 
 use crate::functions::{self, FunctionContext, FunctionError};
 use crate::source::{FileId, Sources};
+pub use heredoc::prepare_template;
 pub use reference::{Reference, parse_reference, traversal_parts};
 
 /// Why a reference could not be resolved.
@@ -28,6 +30,13 @@ pub struct ScopeError {
 /// What the names in an expression refer to.
 pub trait Scope {
     fn resolve(&self, reference: &Reference) -> Result<Value, ScopeError>;
+
+    /// An error for any name that is not bound by the expression itself (a `for` variable),
+    /// before it is read as a reference; for scopes that know no references at all, such as
+    /// template files, which see only the variables passed to `templatefile`.
+    fn unbound_name(&self, _name: &str) -> Option<ScopeError> {
+        None
+    }
 }
 
 /// A scope in which nothing is declared: for constant expressions such as type defaults.
@@ -63,11 +72,21 @@ pub struct Evaluator<'a> {
     pub scope: &'a dyn Scope,
     pub functions: &'a FunctionContext<'a>,
     diagnostics: RefCell<Diagnostics>,
+    /// Errors in references (undeclared names and the like), which Terraform finds before
+    /// evaluating, so that `try` and `can` do not catch them.
+    reference_errors: RefCell<Diagnostics>,
 }
 
 impl<'a> Evaluator<'a> {
     pub fn new(sources: &'a Sources, file: FileId, scope: &'a dyn Scope, functions: &'a FunctionContext<'a>) -> Self {
-        Evaluator { sources, file, scope, functions, diagnostics: RefCell::new(Diagnostics::new()) }
+        Evaluator {
+            sources,
+            file,
+            scope,
+            functions,
+            diagnostics: RefCell::new(Diagnostics::new()),
+            reference_errors: RefCell::new(Diagnostics::new()),
+        }
     }
 
     /// Evaluates `expr`; errors are collected, see [`Evaluator::take_diagnostics`].
@@ -81,11 +100,27 @@ impl<'a> Evaluator<'a> {
     }
 
     pub fn take_diagnostics(&self) -> Diagnostics {
-        std::mem::take(&mut *self.diagnostics.borrow_mut())
+        let mut diags = std::mem::take(&mut *self.diagnostics.borrow_mut());
+        diags.extend(std::mem::take(&mut *self.reference_errors.borrow_mut()));
+        diags
     }
 
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.borrow().has_errors()
+        self.diagnostics.borrow().has_errors() || self.reference_errors.borrow().has_errors()
+    }
+
+    /// Records an error in a reference: one that `try` and `can` pass on rather than catch.
+    fn reference_error(&self, span: Option<std::ops::Range<usize>>, summary: &str, detail: impl Into<String>) -> Value {
+        self.reference_errors.borrow_mut().push(Diagnostic::error(summary, detail).with_subject(self.range(span)));
+        Value::unknown(Type::Any)
+    }
+
+    /// Passes on the reference errors of a probe evaluation (of `try` or `can`); true if any.
+    fn pass_on_reference_errors(&self, probe: &Evaluator<'_>) -> bool {
+        let errors = std::mem::take(&mut *probe.reference_errors.borrow_mut());
+        let any = errors.has_errors();
+        self.reference_errors.borrow_mut().extend(errors);
+        any
     }
 
     pub fn range(&self, span: Option<std::ops::Range<usize>>) -> Option<SourceRange> {
@@ -108,13 +143,8 @@ impl<'a> Evaluator<'a> {
             Expression::Object(object) => self.eval_object(object, locals),
             Expression::StringTemplate(t) => self.eval_template(t, locals),
             Expression::HeredocTemplate(h) => {
-                if h.indent().is_some() {
-                    let mut dedented = (**h).clone();
-                    dedented.dedent();
-                    self.eval_template(&dedented.template, locals)
-                } else {
-                    self.eval_template(&h.template, locals)
-                }
+                let template = heredoc::heredoc_template(h, self.sources, self.file);
+                self.eval_template(&template, locals)
             }
             Expression::Parenthesis(p) => self.eval_in(p.inner(), locals),
             Expression::Variable(_) | Expression::Traversal(_) => self.eval_traversal(expr, locals),
@@ -245,16 +275,18 @@ impl<'a> Evaluator<'a> {
             Expression::Variable(name) => {
                 if let Some(bound) = locals.get(name.as_str()) {
                     (bound.clone(), 0)
+                } else if let Some(e) = self.scope.unbound_name(name.as_str()) {
+                    return self.reference_error(root_expr.span(), &e.summary, e.detail);
                 } else {
                     match parse_reference(name.as_str(), &plain_ops) {
                         Ok((reference, consumed)) => {
                             let span = expr_prefix_span(root_expr, &operators, consumed);
                             match self.scope.resolve(&reference) {
                                 Ok(v) => (v, consumed),
-                                Err(e) => return self.error(span, &e.summary, e.detail),
+                                Err(e) => return self.reference_error(span, &e.summary, e.detail),
                             }
                         }
-                        Err(e) => return self.error(expr.span(), &e.summary, e.detail),
+                        Err(e) => return self.reference_error(expr.span(), &e.summary, e.detail),
                     }
                 }
             }
@@ -635,12 +667,20 @@ impl<'a> Evaluator<'a> {
         if call.args.is_empty() {
             return self.error(call.span(), "Invalid function arguments", "At least one argument is required.");
         }
+        // Every argument is evaluated: errors in references are errors even in an argument
+        // that is not used, as Terraform finds them before evaluating.
+        let mut results = Vec::new();
+        let mut reference_errors = false;
         for arg in call.args.iter() {
             let probe = Evaluator::new(self.sources, self.file, self.scope, self.functions);
             let value = probe.eval_in(arg, locals);
-            if probe.has_errors() {
-                continue;
-            }
+            reference_errors |= self.pass_on_reference_errors(&probe);
+            results.push((value, probe.has_errors()));
+        }
+        if reference_errors {
+            return Value::unknown(Type::Any);
+        }
+        if let Some((value, _)) = results.into_iter().find(|(_, failed)| !failed) {
             // An unknown result might still fail once known, so the choice waits until then.
             if !value.is_wholly_known() {
                 return Value::unknown(value.ty());
@@ -666,6 +706,9 @@ impl<'a> Evaluator<'a> {
         };
         let probe = Evaluator::new(self.sources, self.file, self.scope, self.functions);
         let value = probe.eval_in(arg, locals);
+        if self.pass_on_reference_errors(&probe) {
+            return Value::unknown(Type::Bool);
+        }
         if probe.has_errors() {
             return Value::bool(false);
         }
@@ -699,4 +742,54 @@ fn describe_collection(value: &Value) -> &'static str {
 
 fn render_key(key: &Value) -> String {
     slipway_core::render::render_value(key, slipway_core::render::Redaction::Redact)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use hcl_edit::structure::Body;
+
+    use super::*;
+    use crate::fs::OsFileSystem;
+    use crate::source::SourceFile;
+
+    /// Evaluates the attribute `x` of `src` where nothing is declared; the value and the
+    /// summaries of the errors.
+    fn eval_x(src: &str) -> (Value, Vec<String>) {
+        let mut sources = Sources::new();
+        let file = sources.add(SourceFile::new("test.tf", src));
+        let body: Body = src.parse().expect("parses");
+        let attr = body.get_attribute("x").expect("attribute x");
+        let fs = OsFileSystem;
+        let ctx = FunctionContext {
+            module_dir: Path::new("."),
+            working_dir: Path::new("."),
+            fs: &fs,
+            impure_unknown: false,
+            templates: None,
+        };
+        let scope = EmptyScope;
+        let evaluator = Evaluator::new(&sources, file, &scope, &ctx);
+        let value = evaluator.eval(&attr.value);
+        let errors = evaluator.take_diagnostics().iter().map(|d| d.summary.clone()).collect();
+        (value, errors)
+    }
+
+    #[test]
+    fn try_and_can_catch_evaluation_errors() {
+        assert_eq!(eval_x("x = try(tonumber(\"a\"), 1)\n"), (Value::int(1), vec![]));
+        assert_eq!(eval_x("x = can({}.a)\n"), (Value::bool(false), vec![]));
+    }
+
+    #[test]
+    fn try_and_can_pass_on_errors_in_references() {
+        let (value, errors) = eval_x("x = try(local.nope, 1)\n");
+        assert!(!value.is_known() && errors.len() == 1, "{value:?} {errors:?}");
+        // Even in an argument that is not used.
+        let (value, errors) = eval_x("x = try(1, var.nope)\n");
+        assert!(!value.is_known() && errors.len() == 1, "{value:?} {errors:?}");
+        let (value, errors) = eval_x("x = can(local.nope)\n");
+        assert!(!value.is_known() && errors.len() == 1, "{value:?} {errors:?}");
+    }
 }

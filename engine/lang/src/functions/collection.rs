@@ -169,7 +169,9 @@ pub(super) fn register(registry: &mut Registry) {
         Returns::Fixed(|| Type::map(Type::list(Type::String))),
         transpose,
     ));
-    registry.add(one_param("values", any("mapping"), Returns::FromArgs(values_type), values));
+    // Unknown attribute values pass through (a map of resource instances known only after
+    // apply gives a list of unknowns), as cty checks only that the argument itself is known.
+    registry.add(one_param("values", any("mapping").allow_unknown(), Returns::FromArgs(values_type), values));
     registry.add(Function::new(
         "zipmap",
         vec![Param::new("keys", Type::list(Type::String)), any("values")],
@@ -1050,6 +1052,9 @@ fn values_type(args: &[Value]) -> Type {
 
 fn values(args: &[Value], _: &FunctionContext<'_>) -> Result<Value, FunctionError> {
     let map = arg(args, 0)?;
+    if !map.is_known() {
+        return Ok(Value::unknown(values_type(args)));
+    }
     let items: Vec<Value> = map.as_entries().map(|e| e.values().cloned().collect()).unwrap_or_default();
     match map.ty() {
         Type::Map(e) => Ok(Value::list(*e, items)),
@@ -1336,6 +1341,12 @@ mod tests {
         check_err("merge", vec![list.clone()], "arguments must be maps or objects");
         check("keys", vec![map(&[("b", "1"), ("a", "2")])], strings(&["a", "b"]));
         check("values", vec![map(&[("b", "1"), ("a", "2")])], strings(&["2", "1"]));
+        // Unknown attributes stay unknown in place: the instances of a resource with for_each.
+        let instances = Value::object_from([("web", Value::unknown(Type::Any)), ("db", Value::unknown(Type::Any))]);
+        let got = call_fn("values", vec![instances]).expect("values");
+        assert_eq!(got, Value::tuple(vec![Value::unknown(Type::Any), Value::unknown(Type::Any)]));
+        let got = call_fn("values", vec![Value::unknown(Type::map(Type::String))]).expect("values");
+        assert_eq!(got, Value::unknown(Type::list(Type::String)));
         check(
             "zipmap",
             vec![tup(&["a", "b", "a"]), numbers(&["1", "2", "3"])],

@@ -1,5 +1,5 @@
 //! Type conversion functions (`tobool`, `tolist`, `tomap`, `tonumber`, `toset`, `tostring`),
-//! the sensitivity functions (`sensitive`, `nonsensitive`) and `type`. `can` and `try` are not
+//! the sensitivity functions (`sensitive`, `nonsensitive`, `issensitive`) and `type`. `can` and `try` are not
 //! here: they need unevaluated expressions, so the evaluator implements them.
 
 use slipway_core::{Type, Value, convert};
@@ -39,6 +39,7 @@ pub(super) fn register(registry: &mut Registry) {
         Returns::FromArgs(|a| a.first().map_or(Type::Any, Value::ty)),
         nonsensitive,
     ));
+    registry.add(Function::new("issensitive", vec![value()], Returns::Fixed(|| Type::Bool), issensitive));
     registry.add(Function::new("type", vec![value()], Returns::Fixed(|| Type::String), type_of));
 }
 
@@ -111,12 +112,22 @@ fn sensitive(args: &[Value], _: &FunctionContext<'_>) -> Result<Value, FunctionE
 
 fn nonsensitive(args: &[Value], _: &FunctionContext<'_>) -> Result<Value, FunctionError> {
     let value = args.first().cloned().ok_or_else(|| FunctionError::Arg(0, "a value is required".into()))?;
-    // An unknown value may turn out sensitive only later, so it is not "redundant" yet.
-    if value.is_known() && !value.is_sensitive() {
-        return Err(FunctionError::Arg(0, "the given value is not sensitive, so this call is redundant".into()));
-    }
+    // A value that is not sensitive passes through unchanged (an error before Terraform 1.9).
     // Only the value's own mark goes; marks on elements stay, as in Terraform.
     Ok(value.unmark().0)
+}
+
+/// `issensitive`: whether the value itself is marked sensitive (marks on its elements do not
+/// count, as in Terraform); unknown for an unmarked unknown value, which may be marked later.
+fn issensitive(args: &[Value], _: &FunctionContext<'_>) -> Result<Value, FunctionError> {
+    let value = args.first().ok_or_else(|| FunctionError::Arg(0, "a value is required".into()))?;
+    Ok(if value.is_sensitive() {
+        Value::bool(true)
+    } else if !value.is_known() {
+        Value::unknown(Type::Bool)
+    } else {
+        Value::bool(false)
+    })
 }
 
 fn type_of(args: &[Value], _: &FunctionContext<'_>) -> Result<Value, FunctionError> {
@@ -240,9 +251,22 @@ mod tests {
         assert!(call_fn("sensitive", vec![Value::null(Type::String)]).expect("null ok").is_sensitive());
         let u = call_fn("sensitive", vec![Value::unknown(Type::String)]).expect("unknown ok");
         assert!(u.is_sensitive() && !u.is_known());
-        let err = err_message("nonsensitive", vec![s("x")]);
-        assert!(err.contains("not sensitive"), "{err}");
+        // Terraform 1.9 and later return a value that is not sensitive unchanged.
+        assert_eq!(call_fn("nonsensitive", vec![s("x")]), Ok(s("x")));
         assert_eq!(call_fn("nonsensitive", vec![Value::unknown(Type::String)]), Ok(Value::unknown(Type::String)));
+    }
+
+    #[test]
+    fn issensitive_looks_at_the_value_itself() {
+        assert_eq!(call_fn("issensitive", vec![s("x").mark_sensitive()]), Ok(Value::bool(true)));
+        assert_eq!(call_fn("issensitive", vec![s("x")]), Ok(Value::bool(false)));
+        assert_eq!(call_fn("issensitive", vec![Value::null(Type::String)]), Ok(Value::bool(false)));
+        // A secret element does not make the collection sensitive.
+        let list = Value::tuple(vec![s("a").mark_sensitive()]);
+        assert_eq!(call_fn("issensitive", vec![list]), Ok(Value::bool(false)));
+        assert_eq!(call_fn("issensitive", vec![Value::unknown(Type::String)]), Ok(Value::unknown(Type::Bool)));
+        let secret_unknown = Value::unknown(Type::String).mark_sensitive();
+        assert_eq!(call_fn("issensitive", vec![secret_unknown]), Ok(Value::bool(true)));
     }
 
     #[test]

@@ -111,15 +111,20 @@ fn expand_home(path: &str, ctx: &FunctionContext<'_>) -> Result<String, String> 
 
 /// The file a file function reads: `~` expanded, relative paths against the working directory.
 fn resolve_file(path: &str, sensitive: bool, ctx: &FunctionContext<'_>) -> Result<PathBuf, FunctionError> {
-    let expanded = expand_home(path, ctx)
-        .map_err(|e| FunctionError::Arg(0, format!("failed to expand ~ in {}: {e}", shown(path, sensitive))))?;
-    Ok(ctx.resolve(&clean_path(&expanded)))
+    Ok(ctx.resolve(&clean_path(&given_file(path, sensitive, ctx)?)))
+}
+
+/// The path as messages show it, like Terraform: as given with `~` expanded, relative paths
+/// still relative to the working directory.
+fn given_file(path: &str, sensitive: bool, ctx: &FunctionContext<'_>) -> Result<String, FunctionError> {
+    expand_home(path, ctx)
+        .map_err(|e| FunctionError::Arg(0, format!("failed to expand ~ in {}: {e}", shown(path, sensitive))))
 }
 
 fn read_file(path: &str, sensitive: bool, ctx: &FunctionContext<'_>) -> Result<Vec<u8>, FunctionError> {
-    let resolved = resolve_file(path, sensitive, ctx)?;
-    ctx.fs.read(&resolved).map_err(|e| {
-        let where_ = shown(&resolved.to_string_lossy(), sensitive);
+    let given = given_file(path, sensitive, ctx)?;
+    ctx.fs.read(&ctx.resolve(&clean_path(&given))).map_err(|e| {
+        let where_ = shown(&format!("{given:?}"), sensitive);
         if e.kind() == std::io::ErrorKind::NotFound {
             FunctionError::Arg(
                 0,
@@ -269,7 +274,8 @@ fn templatefile(args: &[Value], ctx: &FunctionContext<'_>) -> Result<Value, Func
     let renderer = ctx
         .templates
         .ok_or_else(|| FunctionError::Call("templatefile is not available here: no template renderer".into()))?;
-    let filename = resolve_file(&path, sensitive, ctx)?;
+    // The file as given names it in messages, as in Terraform.
+    let filename = PathBuf::from(shown(&given_file(&path, sensitive, ctx)?, sensitive));
     let rendered = renderer.render(&source, &filename, vars, ctx).map_err(FunctionError::Call)?;
     Ok(rendered.with_sensitive(sensitive))
 }
@@ -358,6 +364,13 @@ mod tests {
         let dir = fixture();
         let err = call_fn_in(dir.path(), "file", vec![s("nope.txt")]).expect_err("missing");
         assert!(matches!(&err, FunctionError::Arg(0, m) if m.contains("no file exists at") && m.contains("nope.txt")));
+        // The path shows as given, as in Terraform, not resolved against the working directory.
+        let err = call_fn_in(dir.path(), "file", vec![s("./sub/../nope.txt")]).expect_err("missing");
+        let dir_name = dir.path().to_string_lossy().to_string();
+        assert!(
+            matches!(&err, FunctionError::Arg(0, m) if m.starts_with("no file exists at \"./sub/../nope.txt\";") && !m.contains(&dir_name)),
+            "{err:?}"
+        );
         let err = call_fn_in(dir.path(), "file", vec![s("binary.bin")]).expect_err("binary");
         assert!(matches!(&err, FunctionError::Arg(0, m) if m.contains("not valid UTF-8") && m.contains("filebase64")));
         let err = call_fn_in(dir.path(), "file", vec![s("secret.txt").mark_sensitive()]).expect_err("missing");

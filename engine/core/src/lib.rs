@@ -6,6 +6,8 @@ pub mod convert;
 pub mod diagnostics;
 pub mod json;
 pub mod number;
+pub mod path;
+pub mod provider;
 pub mod render;
 pub mod schema;
 pub mod types;

@@ -1,0 +1,190 @@
+//! The contract between the engine and providers, modelled on Terraform's provider protocol:
+//! `schema`, `configure`, `validate`, `plan` (pure), `apply` (the one place remote systems
+//! change), `read_batch` (refresh many instances of one type in as few calls as the API allows),
+//! `read_data`, `import` and `upgrade_state`. Each call takes a request struct and returns a
+//! response struct with its own diagnostics, so adding a field never breaks a signature.
+
+use async_trait::async_trait;
+
+use crate::address::ResourceInstanceAddr;
+use crate::diagnostics::Diagnostics;
+use crate::path::AttrPath;
+use crate::schema::ProviderSchema;
+use crate::value::Value;
+
+/// Bytes a provider keeps with an instance's state for its own use (never shown, never diffed).
+pub type PrivateData = Vec<u8>;
+
+#[derive(Clone, Debug)]
+pub struct ConfigureRequest {
+    /// The provider block's evaluated configuration, an object of the provider schema's type.
+    pub config: Value,
+}
+
+#[derive(Debug, Default)]
+pub struct ConfigureResponse {
+    pub diagnostics: Diagnostics,
+}
+
+#[derive(Clone, Debug)]
+pub struct ValidateRequest {
+    pub type_name: String,
+    /// The configuration, already checked against the schema; may contain unknowns.
+    pub config: Value,
+}
+
+#[derive(Debug, Default)]
+pub struct ValidateResponse {
+    /// Problems with attribute paths; the engine points them at the configuration.
+    pub diagnostics: Diagnostics,
+}
+
+#[derive(Clone, Debug)]
+pub struct PlanRequest {
+    pub address: ResourceInstanceAddr,
+    pub type_name: String,
+    /// The current state; `None` when the object does not exist yet.
+    pub prior: Option<Value>,
+    /// The configuration merged with the prior state's computed values.
+    pub proposed: Value,
+    pub config: Value,
+    pub prior_private: PrivateData,
+}
+
+#[derive(Debug, Default)]
+pub struct PlanResponse {
+    /// The value the object will have after apply; unknown where only apply can tell.
+    pub planned: Option<Value>,
+    /// Changed attributes that cannot be updated in place.
+    pub requires_replace: Vec<AttrPath>,
+    pub planned_private: PrivateData,
+    pub diagnostics: Diagnostics,
+}
+
+#[derive(Clone, Debug)]
+pub struct ApplyRequest {
+    pub address: ResourceInstanceAddr,
+    pub type_name: String,
+    pub prior: Option<Value>,
+    /// `None` deletes the object.
+    pub planned: Option<Value>,
+    pub config: Option<Value>,
+    pub planned_private: PrivateData,
+}
+
+#[derive(Debug, Default)]
+pub struct ApplyResponse {
+    /// The object as it now exists; `None` after a delete. After a failure, what exists (the
+    /// prior value, or a partly created object) so that state matches reality.
+    pub new_state: Option<Value>,
+    pub private: PrivateData,
+    pub diagnostics: Diagnostics,
+}
+
+/// One instance to refresh.
+#[derive(Clone, Debug)]
+pub struct ReadInstance {
+    pub address: ResourceInstanceAddr,
+    pub prior: Value,
+    pub private: PrivateData,
+}
+
+#[derive(Clone, Debug)]
+pub struct ReadBatchRequest {
+    pub type_name: String,
+    pub instances: Vec<ReadInstance>,
+}
+
+#[derive(Debug, Default)]
+pub struct ReadBatchResponse {
+    /// One entry per requested instance, in order: the current value, or `None` when the
+    /// object no longer exists.
+    pub current: Vec<Option<Value>>,
+    pub diagnostics: Diagnostics,
+}
+
+#[derive(Clone, Debug)]
+pub struct ReadDataRequest {
+    pub type_name: String,
+    pub config: Value,
+}
+
+#[derive(Debug, Default)]
+pub struct ReadDataResponse {
+    pub state: Option<Value>,
+    pub diagnostics: Diagnostics,
+}
+
+#[derive(Clone, Debug)]
+pub struct ImportRequest {
+    pub type_name: String,
+    pub id: String,
+}
+
+#[derive(Debug, Default)]
+pub struct ImportResponse {
+    /// The imported object's state, as `read_batch` would return it.
+    pub state: Option<Value>,
+    pub private: PrivateData,
+    pub diagnostics: Diagnostics,
+}
+
+#[derive(Clone, Debug)]
+pub struct UpgradeRequest {
+    pub type_name: String,
+    /// The schema version the state was written with.
+    pub version: u64,
+    pub state: serde_json::Value,
+}
+
+#[derive(Debug, Default)]
+pub struct UpgradeResponse {
+    /// The state in the current schema's shape.
+    pub state: Option<serde_json::Value>,
+    pub diagnostics: Diagnostics,
+}
+
+/// A provider: the engine's only way to read or change a remote system.
+#[async_trait]
+pub trait Provider: Send + Sync {
+    fn schema(&self) -> &ProviderSchema;
+
+    async fn configure(&self, _request: ConfigureRequest) -> ConfigureResponse {
+        ConfigureResponse::default()
+    }
+
+    /// Checks beyond the schema (value ranges, combinations of attributes).
+    fn validate(&self, _request: ValidateRequest) -> ValidateResponse {
+        ValidateResponse::default()
+    }
+
+    /// Pure: no remote reads or writes.
+    fn plan(&self, request: PlanRequest) -> PlanResponse;
+
+    async fn apply(&self, request: ApplyRequest) -> ApplyResponse;
+
+    async fn read_batch(&self, request: ReadBatchRequest) -> ReadBatchResponse;
+
+    async fn read_data(&self, request: ReadDataRequest) -> ReadDataResponse {
+        let mut response = ReadDataResponse::default();
+        response.diagnostics.push(crate::diagnostics::Diagnostic::error(
+            "Unsupported data source",
+            format!("This provider has no data source {:?}.", request.type_name),
+        ));
+        response
+    }
+
+    async fn import(&self, request: ImportRequest) -> ImportResponse {
+        let mut response = ImportResponse::default();
+        response.diagnostics.push(crate::diagnostics::Diagnostic::error(
+            "Resource cannot be imported",
+            format!("The resource type {:?} does not support import.", request.type_name),
+        ));
+        response
+    }
+
+    /// The identity upgrade: schemas that never changed need nothing more.
+    fn upgrade_state(&self, request: UpgradeRequest) -> UpgradeResponse {
+        UpgradeResponse { state: Some(request.state), diagnostics: Diagnostics::new() }
+    }
+}

@@ -12,6 +12,15 @@ use num_traits::{FromPrimitive, Signed, ToPrimitive};
 /// Digits kept by division; Terraform keeps 512 bits (about 154 decimal digits).
 const DIVISION_DIGITS: u64 = 160;
 
+/// The largest decimal exponent a nonzero number may have, either way: every `f64` and every
+/// number a configuration means fits well inside, and no operation on numbers in this range has
+/// to build an absurdly long decimal (`1e-100000000 + 1` would need a hundred million digits).
+pub const MAX_EXPONENT: i64 = 10_000;
+
+/// Significant digits an arithmetic result keeps at most; longer results are rounded, as
+/// Terraform rounds every result to 512 bits.
+const MAX_DIGITS: u64 = 1_000;
+
 /// An arbitrary-precision decimal number.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Number(BigDecimal);
@@ -26,7 +35,20 @@ impl Number {
         {
             return None;
         }
-        BigDecimal::from_str(trimmed).ok().map(Number)
+        BigDecimal::from_str(trimmed).ok().and_then(Number::bounded)
+    }
+
+    /// `v` as a number, rounded to [`MAX_DIGITS`]; `None` when its exponent is beyond
+    /// [`MAX_EXPONENT`].
+    fn bounded(v: BigDecimal) -> Option<Number> {
+        if v.is_zero() {
+            return Some(Number::zero());
+        }
+        if !(-MAX_EXPONENT..=MAX_EXPONENT).contains(&v.order_of_magnitude()) {
+            return None;
+        }
+        let v = if v.digits() > MAX_DIGITS { v.with_prec(MAX_DIGITS) } else { v };
+        Some(Number(v))
     }
 
     pub fn from_i64(v: i64) -> Number {
@@ -84,25 +106,28 @@ impl Number {
         self.0.to_f64().unwrap_or(f64::NAN)
     }
 
-    pub fn add(&self, other: &Number) -> Number {
-        Number(&self.0 + &other.0)
+    /// `None` when the result is out of range (see [`MAX_EXPONENT`]).
+    pub fn add(&self, other: &Number) -> Option<Number> {
+        Number::bounded(&self.0 + &other.0)
     }
 
-    pub fn sub(&self, other: &Number) -> Number {
-        Number(&self.0 - &other.0)
+    /// `None` when the result is out of range (see [`MAX_EXPONENT`]).
+    pub fn sub(&self, other: &Number) -> Option<Number> {
+        Number::bounded(&self.0 - &other.0)
     }
 
-    pub fn mul(&self, other: &Number) -> Number {
-        Number(&self.0 * &other.0)
+    /// `None` when the result is out of range (see [`MAX_EXPONENT`]).
+    pub fn mul(&self, other: &Number) -> Option<Number> {
+        Number::bounded(&self.0 * &other.0)
     }
 
-    /// `None` when dividing by zero.
+    /// `None` when dividing by zero or when the result is out of range.
     pub fn div(&self, other: &Number) -> Option<Number> {
         if other.is_zero() {
             return None;
         }
         let quotient = (&self.0 / &other.0).with_prec(DIVISION_DIGITS);
-        Some(Number(quotient.normalized()))
+        Number::bounded(quotient.normalized())
     }
 
     /// Remainder with the sign of the dividend, as Terraform's `%`; `None` when dividing by zero.
@@ -189,7 +214,7 @@ mod tests {
     #[test]
     fn integers_keep_every_digit() {
         let n = Number::parse("123456789012345678901234567890").expect("parses");
-        assert_eq!(n.add(&Number::from_i64(1)).to_string(), "123456789012345678901234567891");
+        assert_eq!(n.add(&Number::from_i64(1)).expect("in range").to_string(), "123456789012345678901234567891");
     }
 
     #[test]
@@ -207,6 +232,23 @@ mod tests {
         assert!(Number::parse("").is_none());
         assert!(Number::parse("0x10").is_none());
         assert!(Number::from_i64(1).div(&Number::zero()).is_none());
+    }
+
+    #[test]
+    fn exponents_are_bounded() {
+        // Found by fuzzing: `1e-100000000 + 1` aligned both to a hundred million digits.
+        assert!(Number::parse("1e-100000000").is_none());
+        assert!(Number::parse("1e-9223372036854775807").is_none());
+        assert!(Number::parse("1e10001").is_none());
+        assert_eq!(Number::parse("0e-100000000").expect("zero").to_string(), "0");
+        let big = Number::parse("1e10000").expect("in range");
+        let tiny = Number::parse("1e-10000").expect("in range");
+        assert!(big.mul(&big).is_none());
+        assert!(tiny.mul(&tiny).is_none());
+        assert!(Number::from_i64(10).div(&tiny).is_none());
+        let sum = big.add(&tiny).expect("in range");
+        assert_eq!(sum.as_bigdecimal().digits(), MAX_DIGITS);
+        assert_eq!(sum.compare(&big), Ordering::Equal);
     }
 
     #[test]

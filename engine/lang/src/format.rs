@@ -51,14 +51,7 @@ impl std::error::Error for FormatError {}
 /// Formats one .tf file's source into the canonical layout of `terraform fmt`.
 pub fn format_source(source: &str) -> Result<String, FormatError> {
     if let Err(err) = hcl_edit::parser::parse_body(source) {
-        let location = err.location();
-        // hcl-edit clamps an error at end of input onto the last byte and carries the excess
-        // only in its column; recover the true offset so that end of input is reported where
-        // it is (`3:1` for an unclosed block ending in a newline, not `2:9` past the line end).
-        let clamped = line_column(source, location.offset()).1;
-        let offset = location.offset() + location.column().saturating_sub(clamped);
-        let (line, column) = line_column(source, offset);
-        return Err(FormatError { message: err.message().to_string(), line, column });
+        return Err(syntax_error(source, &err, err.message().to_string()));
     }
     let (tokens, trailing_spaces) = lex(source);
     let mut tokens = rewrite_legacy(tokens);
@@ -73,7 +66,27 @@ pub fn format_source(source: &str) -> Result<String, FormatError> {
     // line), so spaces after the last token survive; tabs there become spaces because only the
     // byte count is kept.
     push_spaces(&mut out, trailing_spaces);
+    // hcl-edit accepts a few things Terraform's scanner reads differently, such as a bare `"` in
+    // the body of a template directive (`"%{for x in y}"%{endfor}"`); the tokens above follow
+    // Terraform, so such a file would come out broken. Refuse it rather than write that: lines
+    // are kept as written, so the line of the error is the input's.
+    if let Err(err) = hcl_edit::parser::parse_body(&out) {
+        let message = format!("this file uses syntax that Terraform does not accept: {}", err.message());
+        return Err(syntax_error(&out, &err, message));
+    }
     Ok(out)
+}
+
+/// A parse error of `source` with its 1-based position.
+fn syntax_error(source: &str, err: &hcl_edit::parser::Error, message: String) -> FormatError {
+    let location = err.location();
+    // hcl-edit clamps an error at end of input onto the last byte and carries the excess only in
+    // its column; recover the true offset so that end of input is reported where it is (`3:1`
+    // for an unclosed block ending in a newline, not `2:9` past the line end).
+    let clamped = line_column(source, location.offset()).1;
+    let offset = location.offset() + location.column().saturating_sub(clamped);
+    let (line, column) = line_column(source, offset);
+    FormatError { message, line, column }
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -329,7 +342,9 @@ impl Lexer<'_> {
         let mut i = 0;
         while i < bytes.len() {
             match bytes[i] {
-                b'"' | b'\n' => break,
+                // hcl-edit accepts a newline inside a quoted string (Terraform does not); the
+                // literal goes on to the closing quote, so its text is never re-spaced.
+                b'"' => break,
                 b'$' | b'%' if bytes.get(i + 1) == Some(&b'{') => break,
                 // `$${` and `%%{` are escapes for a literal `${` and `%{`.
                 b'$' | b'%' if bytes.get(i + 1) == Some(&bytes[i]) && bytes.get(i + 2) == Some(&b'{') => {
@@ -350,10 +365,6 @@ impl Lexer<'_> {
             Some(b'"') => {
                 self.stack.pop();
                 self.emit(Kind::CQuote, 1);
-            }
-            // A quoted string cannot span lines; give up on it and read on as expression.
-            Some(b'\n') => {
-                self.stack.pop();
             }
             Some(_) => {
                 // The literal stopped at `${` or `%{`; the fallback only guarantees progress.
@@ -947,4 +958,28 @@ fn graphemes(text: &str) -> usize {
         open_flag = regional;
     }
     count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_quoted_string_over_two_lines_keeps_its_text() {
+        // Found by fuzzing: the second line was lexed as expression tokens and re-spaced,
+        // turning `\u0302` into `\ u0302`, which no longer parses.
+        let source = "a = \"x\n(y \\u0302\" # c\n";
+        let formatted = format_source(source).expect("hcl-edit accepts it");
+        assert_eq!(formatted, source);
+        assert_eq!(format_source(&formatted).as_deref(), Ok(source));
+    }
+
+    #[test]
+    fn a_quote_inside_a_template_directive_is_refused() {
+        // Found by fuzzing: hcl-edit reads the `"` as text of the `for` body, Terraform (and our
+        // tokens) as the end of the string, and the output no longer parsed.
+        let err = format_source("a=\"%{for x in r}\"%{endfor}\"").expect_err("refused");
+        assert!(err.message.contains("Terraform does not accept"), "{err:?}");
+        assert_eq!(err.line, 1);
+    }
 }

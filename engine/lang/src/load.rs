@@ -188,7 +188,7 @@ pub fn display_path(path: &Path) -> String {
 
 fn syntax_error(sources: &Sources, file: FileId, text: &str, error: &hcl_edit::parser::Error) -> Diagnostic {
     let location = error.location();
-    let offset = location.offset().min(text.len());
+    let offset = crate::source::floor_char_boundary(text, location.offset());
     let end = text[offset..].chars().next().map_or(offset, |c| offset + c.len_utf8());
     let message = error.message();
     Diagnostic::error("Invalid syntax", format!("The configuration could not be parsed: {message}."))
@@ -1028,4 +1028,21 @@ fn eval_constant(sources: &Sources, file: FileId, expr: &Expression) -> Option<V
     let evaluator = Evaluator::new(sources, file, &scope, &ctx);
     let value = evaluator.eval(expr);
     if evaluator.has_errors() || !value.is_wholly_known() { None } else { Some(value) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_syntax_error_at_the_end_inside_a_character_is_reported() {
+        // Found by fuzzing: hcl-edit puts an error at end of input on the last byte, here inside
+        // the three bytes of U+FFFD, and slicing the text there panicked.
+        let mut sources = Sources::new();
+        let (_, diags) = load_source("main.tf", "locals {\n  a = 1 //\u{fffd}", &mut sources);
+        let d = diags.iter().next().expect("a syntax error");
+        assert_eq!(d.summary, "Invalid syntax");
+        let subject = d.subject.as_ref().expect("a subject");
+        assert_eq!((subject.start.line, subject.start.column), (2, 11));
+    }
 }

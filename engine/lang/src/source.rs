@@ -27,9 +27,10 @@ impl SourceFile {
         SourceFile { name: name.into(), text, line_starts }
     }
 
-    /// The 1-based line and character column of a byte offset (clamped to the text).
+    /// The 1-based line and character column of a byte offset (clamped to the text, and moved
+    /// back to the start of the character it falls inside).
     pub fn pos(&self, byte: usize) -> Pos {
-        let byte = byte.min(self.text.len());
+        let byte = floor_char_boundary(&self.text, byte);
         let line_index = match self.line_starts.binary_search(&byte) {
             Ok(i) => i,
             Err(i) => i.saturating_sub(1),
@@ -42,6 +43,17 @@ impl SourceFile {
     pub fn range(&self, span: Range<usize>) -> SourceRange {
         SourceRange { filename: self.name.clone(), start: self.pos(span.start), end: self.pos(span.end) }
     }
+}
+
+/// `index` clamped to `text` and moved back to a character boundary, so that slicing there cannot
+/// panic: hcl-edit reports an error at end of input on the last byte, which may be inside a
+/// multi-byte character.
+pub fn floor_char_boundary(text: &str, index: usize) -> usize {
+    let mut index = index.min(text.len());
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
 }
 
 /// Every file read in one run, so that any span can be shown with its source line.
@@ -91,5 +103,12 @@ mod tests {
         // "bé = " : é is two bytes but one column.
         let p = f.pos(6 + 5);
         assert_eq!((p.line, p.column), (2, 5));
+    }
+
+    #[test]
+    fn an_offset_inside_a_character_is_moved_to_its_start() {
+        let f = SourceFile::new("main.tf", "a\u{fffd}");
+        assert_eq!(f.pos(2), Pos { line: 1, column: 2, byte: 1 });
+        assert_eq!(floor_char_boundary("a\u{fffd}", 9), 4);
     }
 }

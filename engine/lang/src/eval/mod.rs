@@ -165,13 +165,20 @@ impl<'a> Evaluator<'a> {
 
     /// Numbers are read from the source text, so that no digit is lost to a float.
     fn number_literal(&self, expr: &Expression, parsed: &hcl_edit::Number) -> Value {
-        let from_source = expr
+        let text = expr
             .span()
             .and_then(|span| self.sources.get(self.file).and_then(|f| f.text.get(span).map(str::to_owned)))
-            .and_then(|text| Number::parse(&text));
-        match from_source.or_else(|| Number::parse(&parsed.to_string())) {
+            .unwrap_or_else(|| parsed.to_string());
+        match Number::parse(&text) {
             Some(n) => Value::number(n),
-            None => self.error(expr.span(), "Invalid number literal", format!("{parsed} is not a valid number.")),
+            None => self.error(
+                expr.span(),
+                "Invalid number literal",
+                format!(
+                    "{text} is not a valid number: numbers must lie between 1e-{max} and 1e{max} in magnitude.",
+                    max = slipway_core::number::MAX_EXPONENT
+                ),
+            ),
         }
     }
 

@@ -76,18 +76,27 @@ pub(super) fn binary(
     let result = match (op, lhs.as_number(), rhs.as_number(), lhs.as_bool(), rhs.as_bool()) {
         (B::And, _, _, Some(a), Some(b)) => Value::bool(a && b),
         (B::Or, _, _, Some(a), Some(b)) => Value::bool(a || b),
-        (B::Plus, Some(a), Some(b), ..) => Value::number(a.add(b)),
-        (B::Minus, Some(a), Some(b), ..) => Value::number(a.sub(b)),
-        (B::Mul, Some(a), Some(b), ..) => Value::number(a.mul(b)),
+        (B::Plus | B::Minus | B::Mul, Some(a), Some(b), ..) => {
+            let result = match op {
+                B::Plus => a.add(b),
+                B::Minus => a.sub(b),
+                _ => a.mul(b),
+            };
+            match result {
+                Some(n) => Value::number(n),
+                None => return out_of_range(ev, lhs_span, rhs_span),
+            }
+        }
         (B::Div, Some(a), Some(b), ..) => match a.div(b) {
             Some(q) => Value::number(q),
-            None => {
+            None if b.is_zero() => {
                 return ev.error(
                     rhs_span,
                     "Division by zero",
                     "The right operand of / is zero; a number cannot be divided by zero.",
                 );
             }
+            None => return out_of_range(ev, lhs_span, rhs_span),
         },
         (B::Mod, Some(a), Some(b), ..) => match a.rem(b) {
             Some(r) => Value::number(r),
@@ -106,6 +115,22 @@ pub(super) fn binary(
         _ => Value::unknown(result_type),
     };
     result.with_sensitive(sensitive)
+}
+
+/// Reports a numeric result beyond the numbers' range (see [`slipway_core::number::MAX_EXPONENT`]).
+fn out_of_range(ev: &Evaluator<'_>, lhs_span: Option<Range<usize>>, rhs_span: Option<Range<usize>>) -> Value {
+    let span = match (lhs_span, rhs_span) {
+        (Some(l), Some(r)) => Some(l.start.min(r.start)..l.end.max(r.end)),
+        (l, r) => l.or(r),
+    };
+    ev.error(
+        span,
+        "Number out of range",
+        format!(
+            "The result of this operation is too large or too small: numbers must lie between 1e-{max} and 1e{max} in magnitude.",
+            max = slipway_core::number::MAX_EXPONENT
+        ),
+    )
 }
 
 fn negate(v: Value) -> Value {

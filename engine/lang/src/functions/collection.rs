@@ -782,7 +782,7 @@ fn range(args: &[Value], _: &FunctionContext<'_>) -> Result<Value, FunctionError
                 "range() would produce more than {MAX_RANGE} values; decrease the difference between start and limit or use a larger step."
             )));
         }
-        let next = current.add(&step);
+        let next = current.add(&step).ok_or_else(|| FunctionError::Call(out_of_range("range")))?;
         out.push(Value::number(current));
         current = next;
     }
@@ -1019,9 +1019,16 @@ fn sum(args: &[Value], _: &FunctionContext<'_>) -> Result<Value, FunctionError> 
             .as_ref()
             .and_then(Value::as_number)
             .ok_or_else(|| invalid(0, "list", "argument must be list, set, or tuple of number values"))?;
-        total = total.add(n);
+        total = total.add(n).ok_or_else(|| FunctionError::Call(out_of_range("sum")))?;
     }
     Ok(Value::number(total))
+}
+
+fn out_of_range(function: &str) -> String {
+    format!(
+        "The result of {function} is out of range: numbers must lie between 1e-{max} and 1e{max} in magnitude.",
+        max = slipway_core::number::MAX_EXPONENT
+    )
 }
 
 fn transpose(args: &[Value], _: &FunctionContext<'_>) -> Result<Value, FunctionError> {

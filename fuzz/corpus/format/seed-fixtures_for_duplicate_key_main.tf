@@ -1,0 +1,3 @@
+locals {
+  dup = { for s in ["a", "b", "a"] : s => 1 }
+}

@@ -1,0 +1,3 @@
+block /* kept */ "x" {}
+other label /* kept too */ {
+}

@@ -1,1 +1,6 @@
-//! slipway-engine: graph, planner, apply walker, state and the local backend (foundation 2 fills this in).
+//! slipway-engine: the state model and its persistence, the local backend, and (next) the graph,
+//! planner and apply walker.
+
+pub mod backend_local;
+pub mod lock;
+pub mod state;

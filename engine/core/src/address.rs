@@ -10,10 +10,11 @@ use serde::{Deserialize, Serialize};
 use crate::render::quote;
 
 /// The key of one instance of a resource or module expanded by `count` or `for_each`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum InstanceKey {
     /// Not expanded: the only instance.
+    #[default]
     None,
     Int(i64),
     Str(String),

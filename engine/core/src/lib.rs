@@ -2,6 +2,7 @@
 //! sensitive marks, conversion, diagnostics with source ranges. No IO.
 
 pub mod address;
+pub mod backend;
 pub mod convert;
 pub mod diagnostics;
 pub mod json;

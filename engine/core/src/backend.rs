@@ -1,0 +1,72 @@
+//! Where state lives (a local file, an S3 object), seen as bytes: the engine owns the state
+//! format, a backend only stores, locks and journals. This keeps backends (the S3 one lives with
+//! the AWS provider) free of the engine, as invariant 1 requires.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+/// Who holds a lock and why, shown to whoever finds it taken.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LockInfo {
+    #[serde(rename = "ID")]
+    pub id: String,
+    /// `plan`, `apply`, `destroy`...
+    pub operation: String,
+    /// user@host
+    pub who: String,
+    pub version: String,
+    /// RFC 3339.
+    pub created: String,
+    /// The state being locked, as the backend names it.
+    pub path: String,
+}
+
+/// The stored state and the operations journaled since it was written.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StoredState {
+    pub state: Vec<u8>,
+    /// Entries appended by [`Backend::append_journal`] since the last [`Backend::write`], in
+    /// order; the engine replays them (a run that stopped before its final write).
+    pub journal: Vec<Vec<u8>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BackendError {
+    #[error("the state is locked by {} (lock ID {}, {} since {})", .0.who, .0.id, .0.operation, .0.created)]
+    /// Boxed: errors travel through `Result`s and a lock's details are large.
+    Locked(Box<LockInfo>),
+    #[error("no lock with ID {0} is held on this state")]
+    LockNotHeld(String),
+    #[error("the state was changed by someone else while this run held it: {0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Storage(String),
+}
+
+#[async_trait]
+pub trait Backend: Send + Sync {
+    /// A short description for messages: `local state file "slipway.tfstate"`.
+    fn describe(&self, workspace: &str) -> String;
+
+    /// The state of `workspace`, or `None` when there is none yet.
+    async fn read(&self, workspace: &str) -> Result<Option<StoredState>, BackendError>;
+
+    /// Replaces the state atomically and clears the journal.
+    async fn write(&self, workspace: &str, state: &[u8]) -> Result<(), BackendError>;
+
+    /// Durably records one completed operation, cheaply, so that apply is never quadratic and
+    /// a completed operation is never lost.
+    async fn append_journal(&self, workspace: &str, entry: &[u8]) -> Result<(), BackendError>;
+
+    /// Takes the lock, or says who has it.
+    async fn lock(&self, workspace: &str, info: &LockInfo) -> Result<(), BackendError>;
+
+    /// Releases the lock `id`.
+    async fn unlock(&self, workspace: &str, id: &str) -> Result<(), BackendError>;
+
+    /// The lock held on the state, if any.
+    async fn lock_info(&self, workspace: &str) -> Result<Option<LockInfo>, BackendError>;
+
+    async fn workspaces(&self) -> Result<Vec<String>, BackendError>;
+}

@@ -1,3 +1,0 @@
-locals {
-  dup = { for s in ["a", "b", "a"] : s => 1 }
-}

@@ -1,3 +1,0 @@
-block /* kept */ "x" {}
-other label /* kept too */ {
-}

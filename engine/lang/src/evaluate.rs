@@ -1189,13 +1189,7 @@ mod tests {
 
     fn render(source: &str, vars: &[(&str, Value)]) -> Result<Value, String> {
         let fs = OsFileSystem;
-        let ctx = FunctionContext {
-            module_dir: Path::new("."),
-            working_dir: Path::new("."),
-            fs: &fs,
-            impure_unknown: false,
-            templates: None,
-        };
+        let ctx = FunctionContext::in_current_dir(&fs, false);
         let vars = vars.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
         FileTemplates.render(source, Path::new("./t.tftpl"), &vars, &ctx)
     }

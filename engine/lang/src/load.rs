@@ -1022,8 +1022,7 @@ fn is_identifier(s: &str) -> bool {
 /// Evaluates a constant expression (no references), as the default of `optional(t, default)`.
 fn eval_constant(sources: &Sources, file: FileId, expr: &Expression) -> Option<Value> {
     let fs = crate::fs::OsFileSystem;
-    let here = Path::new(".");
-    let ctx = FunctionContext { module_dir: here, working_dir: here, fs: &fs, impure_unknown: true, templates: None };
+    let ctx = FunctionContext::in_current_dir(&fs, true);
     let scope = EmptyScope;
     let evaluator = Evaluator::new(sources, file, &scope, &ctx);
     let value = evaluator.eval(expr);

@@ -243,8 +243,7 @@ fn constant(
     diags: &mut Diagnostics,
 ) -> Value {
     let fs = crate::fs::OsFileSystem;
-    let here = Path::new(".");
-    let ctx = FunctionContext { module_dir: here, working_dir: here, fs: &fs, impure_unknown: false, templates: None };
+    let ctx = FunctionContext::in_current_dir(&fs, false);
     let scope = EmptyScope;
     let evaluator = Evaluator::new(sources, file, &scope, &ctx);
     let value = evaluator.eval(expr);

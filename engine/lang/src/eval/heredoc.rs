@@ -179,33 +179,10 @@ fn flush_indentation(tokens: &mut [Token<'_>]) {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
-    use hcl_edit::structure::Body;
-
-    use super::super::{EmptyScope, Evaluator};
-    use crate::fs::OsFileSystem;
-    use crate::functions::FunctionContext;
-    use crate::source::{SourceFile, Sources};
-
     /// Evaluates the attribute `x` of `src`, which must be a string.
     fn eval_x(src: &str) -> String {
-        let mut sources = Sources::new();
-        let file = sources.add(SourceFile::new("test.tf", src));
-        let body: Body = src.parse().expect("parses");
-        let attr = body.get_attribute("x").expect("attribute x");
-        let fs = OsFileSystem;
-        let ctx = FunctionContext {
-            module_dir: Path::new("."),
-            working_dir: Path::new("."),
-            fs: &fs,
-            impure_unknown: false,
-            templates: None,
-        };
-        let scope = EmptyScope;
-        let evaluator = Evaluator::new(&sources, file, &scope, &ctx);
-        let value = evaluator.eval(&attr.value);
-        assert!(!evaluator.take_diagnostics().has_errors());
+        let (value, errors) = crate::eval::tests::eval_x(src);
+        assert!(errors.is_empty(), "{errors:?}");
         value.as_str().expect("a string").to_string()
     }
 

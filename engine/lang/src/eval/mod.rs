@@ -752,8 +752,7 @@ fn render_key(key: &Value) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::path::Path;
+pub(crate) mod tests {
 
     use hcl_edit::structure::Body;
 
@@ -763,19 +762,13 @@ mod tests {
 
     /// Evaluates the attribute `x` of `src` where nothing is declared; the value and the
     /// summaries of the errors.
-    fn eval_x(src: &str) -> (Value, Vec<String>) {
+    pub(crate) fn eval_x(src: &str) -> (Value, Vec<String>) {
         let mut sources = Sources::new();
         let file = sources.add(SourceFile::new("test.tf", src));
         let body: Body = src.parse().expect("parses");
         let attr = body.get_attribute("x").expect("attribute x");
         let fs = OsFileSystem;
-        let ctx = FunctionContext {
-            module_dir: Path::new("."),
-            working_dir: Path::new("."),
-            fs: &fs,
-            impure_unknown: false,
-            templates: None,
-        };
+        let ctx = FunctionContext::in_current_dir(&fs, false);
         let scope = EmptyScope;
         let evaluator = Evaluator::new(&sources, file, &scope, &ctx);
         let value = evaluator.eval(&attr.value);

@@ -1134,13 +1134,10 @@ fn zipmap(args: &[Value], _: &FunctionContext<'_>) -> Result<Value, FunctionErro
 mod tests {
     use super::super::testing::call_fn;
     use super::*;
+    use crate::functions::testing::{check, check_err, check_unknown, num};
 
     fn s(v: &str) -> Value {
         Value::string(v)
-    }
-
-    fn num(text: &str) -> Value {
-        Value::number(Number::parse(text).expect("test number"))
     }
 
     /// A tuple of strings, as the literal `["a", "b"]` is.
@@ -1158,27 +1155,6 @@ mod tests {
 
     fn obj(items: Vec<(&str, Value)>) -> Value {
         Value::object_from(items)
-    }
-
-    /// Calls `name` and checks the result is `expected`, type included.
-    fn check(name: &str, args: Vec<Value>, expected: Value) {
-        let got = call_fn(name, args.clone()).unwrap_or_else(|e| panic!("{name}({args:?}) failed: {e:?}"));
-        assert!(got.same_known_value(&expected), "{name}({args:?}) = {got:?}, expected {expected:?}");
-        assert_eq!(got.ty(), expected.ty(), "{name}({args:?}) type");
-    }
-
-    fn check_err(name: &str, args: Vec<Value>, needle: &str) {
-        match call_fn(name, args.clone()) {
-            Ok(v) => panic!("{name}({args:?}) = {v:?}, expected an error containing {needle:?}"),
-            Err(FunctionError::Arg(_, m) | FunctionError::Call(m)) => {
-                assert!(m.contains(needle), "{name}({args:?}) error {m:?} lacks {needle:?}")
-            }
-        }
-    }
-
-    fn check_unknown(name: &str, args: Vec<Value>, ty: Type) {
-        let got = call_fn(name, args.clone()).unwrap_or_else(|e| panic!("{name}({args:?}) failed: {e:?}"));
-        assert_eq!(got, Value::unknown(ty), "{name}({args:?})");
     }
 
     #[test]

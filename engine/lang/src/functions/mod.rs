@@ -137,7 +137,14 @@ pub struct FunctionContext<'a> {
     pub templates: Option<&'a dyn TemplateRenderer>,
 }
 
-impl FunctionContext<'_> {
+impl<'a> FunctionContext<'a> {
+    /// A context for constant expressions (variable files, type defaults, tests): paths resolve
+    /// against the current directory and no templates can be rendered.
+    pub fn in_current_dir(fs: &'a dyn FileSystem, impure_unknown: bool) -> FunctionContext<'a> {
+        let here = Path::new(".");
+        FunctionContext { module_dir: here, working_dir: here, fs, impure_unknown, templates: None }
+    }
+
     /// A path as the user wrote it, resolved against the working directory.
     pub fn resolve(&self, path: &str) -> PathBuf {
         let p = Path::new(path);
@@ -283,5 +290,33 @@ pub(crate) mod testing {
         let ctx =
             FunctionContext { module_dir: dir, working_dir: dir, fs: &fs, impure_unknown: false, templates: None };
         call(function, args, &ctx)
+    }
+
+    /// A number from its decimal text.
+    pub fn num(text: &str) -> Value {
+        Value::number(slipway_core::Number::parse(text).expect("test number"))
+    }
+
+    /// Calls `name` and checks the result is `expected`, type included.
+    pub fn check(name: &str, args: Vec<Value>, expected: Value) {
+        let got = call_fn(name, args.clone()).unwrap_or_else(|e| panic!("{name}({args:?}) failed: {e:?}"));
+        assert!(got.same_known_value(&expected), "{name}({args:?}) = {got:?}, expected {expected:?}");
+        assert_eq!(got.ty(), expected.ty(), "{name}({args:?}) type");
+    }
+
+    /// Calls `name` and checks it fails with a message containing `needle`.
+    pub fn check_err(name: &str, args: Vec<Value>, needle: &str) {
+        match call_fn(name, args.clone()) {
+            Ok(v) => panic!("{name}({args:?}) = {v:?}, expected an error containing {needle:?}"),
+            Err(FunctionError::Arg(_, m) | FunctionError::Call(m)) => {
+                assert!(m.contains(needle), "{name}({args:?}) error {m:?} lacks {needle:?}")
+            }
+        }
+    }
+
+    /// Calls `name` and checks the result is unknown of type `ty`.
+    pub fn check_unknown(name: &str, args: Vec<Value>, ty: Type) {
+        let got = call_fn(name, args.clone()).unwrap_or_else(|e| panic!("{name}({args:?}) failed: {e:?}"));
+        assert_eq!(got, Value::unknown(ty), "{name}({args:?})");
     }
 }

@@ -177,26 +177,7 @@ fn parse_digits(text: &str, base: u32) -> Option<BigInt> {
 mod tests {
     use super::super::testing::call_fn;
     use super::*;
-
-    fn num(text: &str) -> Value {
-        Value::number(Number::parse(text).expect("test number"))
-    }
-
-    /// Calls `name` and checks the result is `expected`, type included.
-    fn check(name: &str, args: Vec<Value>, expected: Value) {
-        let got = call_fn(name, args.clone()).unwrap_or_else(|e| panic!("{name}({args:?}) failed: {e:?}"));
-        assert!(got.same_known_value(&expected), "{name}({args:?}) = {got:?}, expected {expected:?}");
-        assert_eq!(got.ty(), expected.ty(), "{name}({args:?}) type");
-    }
-
-    fn check_err(name: &str, args: Vec<Value>, needle: &str) {
-        match call_fn(name, args.clone()) {
-            Ok(v) => panic!("{name}({args:?}) = {v:?}, expected an error containing {needle:?}"),
-            Err(FunctionError::Arg(_, m) | FunctionError::Call(m)) => {
-                assert!(m.contains(needle), "{name}({args:?}) error {m:?} lacks {needle:?}")
-            }
-        }
-    }
+    use crate::functions::testing::{check, check_err, num};
 
     #[test]
     fn documented_examples() {

@@ -977,6 +977,7 @@ fn write_json_string(out: &mut String, s: &str) {
 mod tests {
     use super::super::testing::call_fn;
     use super::*;
+    use crate::functions::testing::{check, check_err, check_unknown, num};
 
     fn s(v: &str) -> Value {
         Value::string(v)
@@ -988,31 +989,6 @@ mod tests {
 
     fn tuple(items: &[&str]) -> Value {
         Value::tuple(items.iter().map(|i| s(i)).collect())
-    }
-
-    fn num(text: &str) -> Value {
-        Value::number(Number::parse(text).expect("test number"))
-    }
-
-    /// Calls `name` and checks the result is `expected`, type included.
-    fn check(name: &str, args: Vec<Value>, expected: Value) {
-        let got = call_fn(name, args.clone()).unwrap_or_else(|e| panic!("{name}({args:?}) failed: {e:?}"));
-        assert!(got.same_known_value(&expected), "{name}({args:?}) = {got:?}, expected {expected:?}");
-        assert_eq!(got.ty(), expected.ty(), "{name}({args:?}) type");
-    }
-
-    fn check_err(name: &str, args: Vec<Value>, needle: &str) {
-        match call_fn(name, args.clone()) {
-            Ok(v) => panic!("{name}({args:?}) = {v:?}, expected an error containing {needle:?}"),
-            Err(FunctionError::Arg(_, m) | FunctionError::Call(m)) => {
-                assert!(m.contains(needle), "{name}({args:?}) error {m:?} lacks {needle:?}")
-            }
-        }
-    }
-
-    fn check_unknown(name: &str, args: Vec<Value>, ty: Type) {
-        let got = call_fn(name, args.clone()).unwrap_or_else(|e| panic!("{name}({args:?}) failed: {e:?}"));
-        assert_eq!(got, Value::unknown(ty), "{name}({args:?})");
     }
 
     fn format(spec: &str, args: Vec<Value>) -> Result<String, FunctionError> {

@@ -3,4 +3,5 @@
 
 pub mod backend_local;
 pub mod lock;
+pub mod schema_check;
 pub mod state;

@@ -3,5 +3,6 @@
 
 pub mod backend_local;
 pub mod lock;
+pub mod objchange;
 pub mod schema_check;
 pub mod state;

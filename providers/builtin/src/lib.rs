@@ -12,6 +12,7 @@ use slipway_core::provider::Provider;
 
 #[allow(dead_code)] // helpers for the random and local modules, which come next
 mod common;
+pub mod local;
 pub mod null;
 pub mod terraform;
 
@@ -20,6 +21,7 @@ pub fn providers() -> Vec<(&'static str, Arc<dyn Provider>)> {
     vec![
         ("null", Arc::new(null::NullProvider::new()) as Arc<dyn Provider>),
         ("terraform", Arc::new(terraform::TerraformProvider::new())),
+        ("local", Arc::new(local::LocalProvider::new())),
     ]
 }
 
@@ -33,7 +35,11 @@ mod tests {
             providers().iter().map(|(n, p)| (*n, p.schema().resources.keys().cloned().collect())).collect();
         assert_eq!(
             names,
-            vec![("null", vec!["null_resource".to_string()]), ("terraform", vec!["terraform_data".to_string()]),]
+            vec![
+                ("null", vec!["null_resource".to_string()]),
+                ("terraform", vec!["terraform_data".to_string()]),
+                ("local", vec!["local_file".to_string(), "local_sensitive_file".to_string()]),
+            ]
         );
     }
 }

@@ -10,10 +10,10 @@ use std::sync::Arc;
 
 use slipway_core::provider::Provider;
 
-#[allow(dead_code)] // helpers for the random and local modules, which come next
 mod common;
 pub mod local;
 pub mod null;
+pub mod random;
 pub mod terraform;
 
 /// Every built-in provider by the name configurations use for it (`provider "random" {}`).
@@ -22,6 +22,7 @@ pub fn providers() -> Vec<(&'static str, Arc<dyn Provider>)> {
         ("null", Arc::new(null::NullProvider::new()) as Arc<dyn Provider>),
         ("terraform", Arc::new(terraform::TerraformProvider::new())),
         ("local", Arc::new(local::LocalProvider::new())),
+        ("random", Arc::new(random::RandomProvider::new())),
     ]
 }
 
@@ -39,6 +40,12 @@ mod tests {
                 ("null", vec!["null_resource".to_string()]),
                 ("terraform", vec!["terraform_data".to_string()]),
                 ("local", vec!["local_file".to_string(), "local_sensitive_file".to_string()]),
+                (
+                    "random",
+                    ["random_id", "random_integer", "random_password", "random_pet", "random_string"]
+                        .map(String::from)
+                        .to_vec()
+                ),
             ]
         );
     }

@@ -1,0 +1,52 @@
+//! slipway-provider-builtin: the providers that need no remote API. `null` (null_resource),
+//! `terraform` (terraform_data), `local` (local_file, local_sensitive_file) and `random`
+//! (random_id, random_string, random_password, random_integer, random_pet).
+
+// Helpers return core's `Diagnostic` as their error: it is large (144 bytes) but errors are the
+// cold path, and boxing would only be unboxed again to push into `Diagnostics`.
+#![allow(clippy::result_large_err)]
+
+use std::sync::Arc;
+
+use slipway_core::provider::Provider;
+
+mod common;
+pub mod local;
+pub mod null;
+pub mod random;
+pub mod terraform;
+
+/// Every built-in provider by the name configurations use for it (`provider "random" {}`).
+pub fn providers() -> Vec<(&'static str, Arc<dyn Provider>)> {
+    vec![
+        ("null", Arc::new(null::NullProvider::new()) as Arc<dyn Provider>),
+        ("terraform", Arc::new(terraform::TerraformProvider::new())),
+        ("local", Arc::new(local::LocalProvider::new())),
+        ("random", Arc::new(random::RandomProvider::new())),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_provider_declares_its_resources() {
+        let names: Vec<(&str, Vec<String>)> =
+            providers().iter().map(|(n, p)| (*n, p.schema().resources.keys().cloned().collect())).collect();
+        assert_eq!(
+            names,
+            vec![
+                ("null", vec!["null_resource".to_string()]),
+                ("terraform", vec!["terraform_data".to_string()]),
+                ("local", vec!["local_file".to_string(), "local_sensitive_file".to_string()]),
+                (
+                    "random",
+                    ["random_id", "random_integer", "random_password", "random_pet", "random_string"]
+                        .map(String::from)
+                        .to_vec()
+                ),
+            ]
+        );
+    }
+}

@@ -1024,16 +1024,10 @@ fn expand_dynamic(
     if !collection.is_known() {
         return None;
     }
-    let pairs: Vec<(Value, Value)> = match collection.data() {
-        Data::List(_, items) | Data::Tuple(items) => {
-            items.iter().enumerate().map(|(i, v)| (Value::int(i as i64), v.clone())).collect()
-        }
-        Data::Set(_, items) => items.iter().map(|v| (v.clone(), v.clone())).collect(),
-        Data::Map(_, entries) | Data::Object(entries) => {
-            entries.iter().map(|(k, v)| (Value::string(k.as_str()), v.clone())).collect()
-        }
-        Data::Null(_) => Vec::new(),
-        _ => {
+    let pairs = match crate::eval::iteration_pairs(&collection) {
+        Some(pairs) => pairs,
+        None if collection.is_null() => Vec::new(),
+        None => {
             diags.push(
                 Diagnostic::error(
                     "Invalid dynamic for_each value",

@@ -14,9 +14,7 @@ use slipway_core::diagnostics::did_you_mean;
 use slipway_core::{Diagnostic, Diagnostics, SourceRange, Value};
 
 use crate::config::*;
-use crate::eval::{EmptyScope, Evaluator};
 use crate::fs::FileSystem;
-use crate::functions::FunctionContext;
 use crate::source::{FileId, SourceFile, Sources};
 use crate::typeexpr::{TypeConstraint, parse_type_constraint};
 
@@ -1021,12 +1019,8 @@ fn is_identifier(s: &str) -> bool {
 
 /// Evaluates a constant expression (no references), as the default of `optional(t, default)`.
 fn eval_constant(sources: &Sources, file: FileId, expr: &Expression) -> Option<Value> {
-    let fs = crate::fs::OsFileSystem;
-    let ctx = FunctionContext::in_current_dir(&fs, true);
-    let scope = EmptyScope;
-    let evaluator = Evaluator::new(sources, file, &scope, &ctx);
-    let value = evaluator.eval(expr);
-    if evaluator.has_errors() || !value.is_wholly_known() { None } else { Some(value) }
+    let (value, diags) = crate::eval::eval_constant(sources, file, expr, true);
+    if diags.has_errors() || !value.is_wholly_known() { None } else { Some(value) }
 }
 
 #[cfg(test)]

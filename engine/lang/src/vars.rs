@@ -10,10 +10,8 @@ use hcl_edit::structure::Structure;
 use slipway_core::{Diagnostic, Diagnostics, Type, Value};
 
 use crate::config::Module;
-use crate::eval::{EmptyScope, Evaluator};
 use crate::evaluate::InputValue;
 use crate::fs::FileSystem;
-use crate::functions::FunctionContext;
 use crate::source::{SourceFile, Sources};
 
 /// One `-var` or `-var-file` argument, in command-line order.
@@ -242,11 +240,7 @@ fn constant(
     sources: &Sources,
     diags: &mut Diagnostics,
 ) -> Value {
-    let fs = crate::fs::OsFileSystem;
-    let ctx = FunctionContext::in_current_dir(&fs, false);
-    let scope = EmptyScope;
-    let evaluator = Evaluator::new(sources, file, &scope, &ctx);
-    let value = evaluator.eval(expr);
-    diags.extend(evaluator.take_diagnostics());
+    let (value, found) = crate::eval::eval_constant(sources, file, expr, false);
+    diags.extend(found);
     value
 }

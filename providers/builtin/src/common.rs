@@ -103,6 +103,17 @@ pub(crate) fn plan_generic(
     }
 }
 
+/// The refresh of resources that exist only in state (null, terraform_data, random_*): the prior
+/// value is the current one.
+pub(crate) fn prior_is_current(
+    request: slipway_core::provider::ReadBatchRequest,
+) -> slipway_core::provider::ReadBatchResponse {
+    slipway_core::provider::ReadBatchResponse {
+        current: request.instances.into_iter().map(|i| Some(i.prior)).collect(),
+        ..Default::default()
+    }
+}
+
 /// The planned value with every unknown attribute replaced by what `fill` computes for it.
 pub(crate) fn fill_unknowns(block: &BlockSchema, planned: &Value, mut fill: impl FnMut(&str) -> Value) -> Value {
     let mut attrs = BTreeMap::new();

@@ -428,10 +428,7 @@ impl Provider for RandomProvider {
 
     /// Nothing exists outside state, so the prior value is the current one.
     async fn read_batch(&self, request: ReadBatchRequest) -> ReadBatchResponse {
-        ReadBatchResponse {
-            current: request.instances.into_iter().map(|i| Some(i.prior)).collect(),
-            ..Default::default()
-        }
+        crate::common::prior_is_current(request)
     }
 
     async fn import(&self, request: ImportRequest) -> ImportResponse {

@@ -507,24 +507,12 @@ impl<'a> Evaluator<'a> {
         if !collection.is_known() {
             return Value::unknown(Type::Any).with_sensitive(sensitive);
         }
-        let pairs: Vec<(Value, Value)> = match collection.data() {
-            Data::List(_, items) | Data::Tuple(items) => {
-                items.iter().enumerate().map(|(i, v)| (Value::int(i as i64), v.clone())).collect()
-            }
-            Data::Set(_, items) => items.iter().map(|v| (v.clone(), v.clone())).collect(),
-            Data::Map(_, entries) | Data::Object(entries) => {
-                entries.iter().map(|(k, v)| (Value::string(k.as_str()), v.clone())).collect()
-            }
-            _ => {
-                return self.error(
-                    span,
-                    "Iteration over non-iterable value",
-                    format!(
-                        "A value of type {} cannot be used as the collection in a 'for' expression.",
-                        collection.ty()
-                    ),
-                );
-            }
+        let Some(pairs) = iteration_pairs(&collection) else {
+            return self.error(
+                span,
+                "Iteration over non-iterable value",
+                format!("A value of type {} cannot be used as the collection in a 'for' expression.", collection.ty()),
+            );
         };
         let value_var = f.intro.value_var.as_str().to_string();
         let key_var = f.intro.key_var.as_ref().map(|k| k.as_str().to_string());
@@ -726,6 +714,32 @@ impl<'a> Evaluator<'a> {
     }
 }
 
+/// Evaluates an expression that may refer to nothing (a `.tfvars` value, a type default): file
+/// functions resolve paths against the current directory.
+pub fn eval_constant(sources: &Sources, file: FileId, expr: &Expression, impure_unknown: bool) -> (Value, Diagnostics) {
+    let fs = crate::fs::OsFileSystem;
+    let ctx = FunctionContext::in_current_dir(&fs, impure_unknown);
+    let evaluator = Evaluator::new(sources, file, &EmptyScope, &ctx);
+    let value = evaluator.eval(expr);
+    (value, evaluator.take_diagnostics())
+}
+
+/// The (key, value) pairs a `for` expression, template `for` directive or `dynamic` block
+/// iterates: index and element of a list or tuple, element and element of a set, key and
+/// value of a map or object. `None` for a value that cannot be iterated.
+pub(crate) fn iteration_pairs(collection: &Value) -> Option<Vec<(Value, Value)>> {
+    match collection.data() {
+        Data::List(_, items) | Data::Tuple(items) => {
+            Some(items.iter().enumerate().map(|(i, v)| (Value::int(i as i64), v.clone())).collect())
+        }
+        Data::Set(_, items) => Some(items.iter().map(|v| (v.clone(), v.clone())).collect()),
+        Data::Map(_, entries) | Data::Object(entries) => {
+            Some(entries.iter().map(|(k, v)| (Value::string(k.as_str()), v.clone())).collect())
+        }
+        _ => None,
+    }
+}
+
 fn expr_prefix_span(
     root: &Expression,
     operators: &[&hcl_edit::Decorated<TraversalOperator>],
@@ -757,7 +771,6 @@ pub(crate) mod tests {
     use hcl_edit::structure::Body;
 
     use super::*;
-    use crate::fs::OsFileSystem;
     use crate::source::SourceFile;
 
     /// Evaluates the attribute `x` of `src` where nothing is declared; the value and the
@@ -767,13 +780,8 @@ pub(crate) mod tests {
         let file = sources.add(SourceFile::new("test.tf", src));
         let body: Body = src.parse().expect("parses");
         let attr = body.get_attribute("x").expect("attribute x");
-        let fs = OsFileSystem;
-        let ctx = FunctionContext::in_current_dir(&fs, false);
-        let scope = EmptyScope;
-        let evaluator = Evaluator::new(&sources, file, &scope, &ctx);
-        let value = evaluator.eval(&attr.value);
-        let errors = evaluator.take_diagnostics().iter().map(|d| d.summary.clone()).collect();
-        (value, errors)
+        let (value, diags) = eval_constant(&sources, file, &attr.value, false);
+        (value, diags.iter().map(|d| d.summary.clone()).collect())
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use hcl_edit::Span;
 use hcl_edit::template::{Directive, Element, Strip, Template};
-use slipway_core::{Data, Type, Value, convert};
+use slipway_core::{Type, Value, convert};
 
 use super::{Evaluator, Locals};
 
@@ -123,20 +123,7 @@ impl Evaluator<'_> {
                             } else if !collection.is_known() {
                                 Rendered::Unknown
                             } else {
-                                let pairs: Option<Vec<(Value, Value)>> = match collection.data() {
-                                    Data::List(_, items) | Data::Tuple(items) => Some(
-                                        items
-                                            .iter()
-                                            .enumerate()
-                                            .map(|(i, v)| (Value::int(i as i64), v.clone()))
-                                            .collect(),
-                                    ),
-                                    Data::Set(_, items) => Some(items.iter().map(|v| (v.clone(), v.clone())).collect()),
-                                    Data::Map(_, entries) | Data::Object(entries) => Some(
-                                        entries.iter().map(|(k, v)| (Value::string(k.as_str()), v.clone())).collect(),
-                                    ),
-                                    _ => None,
-                                };
+                                let pairs = super::iteration_pairs(&collection);
                                 match pairs {
                                     None => {
                                         self.error(d.for_expr.collection_expr.span(), "Iteration over non-iterable value", format!("A value of type {} cannot be used as the collection in a 'for' directive.", collection.ty()));

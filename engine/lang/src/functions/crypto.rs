@@ -97,13 +97,7 @@ mod tests {
         assert_eq!(text.len(), 36);
         assert_eq!(text.as_bytes()[14], b'4');
         let fs = OsFileSystem;
-        let ctx = FunctionContext {
-            module_dir: std::path::Path::new("."),
-            working_dir: std::path::Path::new("."),
-            fs: &fs,
-            impure_unknown: true,
-            templates: None,
-        };
+        let ctx = FunctionContext::in_current_dir(&fs, true);
         let planned = call(lookup("uuid").expect("registered"), vec![], &ctx);
         assert_eq!(planned, Ok(Value::unknown(Type::String)));
     }

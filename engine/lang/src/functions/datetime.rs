@@ -571,13 +571,7 @@ mod tests {
         assert!(parse_timestamp(text).is_ok(), "{text}");
         assert!(text.ends_with('Z') && text.len() == 20, "{text}");
         let fs = OsFileSystem;
-        let ctx = FunctionContext {
-            module_dir: std::path::Path::new("."),
-            working_dir: std::path::Path::new("."),
-            fs: &fs,
-            impure_unknown: true,
-            templates: None,
-        };
+        let ctx = FunctionContext::in_current_dir(&fs, true);
         assert_eq!(call(lookup("timestamp").expect("registered"), vec![], &ctx), Ok(Value::unknown(Type::String)));
     }
 }

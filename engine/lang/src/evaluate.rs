@@ -591,7 +591,7 @@ fn order_nodes(module: &Module, sources: &Sources, diags: &mut Diagnostics) -> O
     nodes.extend(module.resources.keys().cloned().map(Node::Resource));
     nodes.extend(module.module_calls.keys().cloned().map(Node::ModuleCall));
     nodes.extend(module.outputs.keys().cloned().map(Node::Output));
-    let mut edges: BTreeMap<Node, Vec<(Node, Option<SourceRange>)>> = BTreeMap::new();
+    let mut edges: BTreeMap<Node, Vec<(Node, ReferenceSite)>> = BTreeMap::new();
     for node in &nodes {
         let mut deps = Vec::new();
         for (file, found) in node_references(module, node) {
@@ -601,7 +601,7 @@ fn order_nodes(module: &Module, sources: &Sources, diags: &mut Diagnostics) -> O
                 Reference::ModuleCall(n) if module.module_calls.contains_key(n) => Node::ModuleCall(n.clone()),
                 _ => continue,
             };
-            deps.push((target, sources.range(file, found.span.clone())));
+            deps.push((target, (file, found.span)));
         }
         edges.insert(node.clone(), deps);
     }
@@ -627,8 +627,10 @@ fn order_nodes(module: &Module, sources: &Sources, diags: &mut Diagnostics) -> O
                 );
                 for (i, n) in cycle.iter().enumerate() {
                     let next = &cycle[(i + 1) % cycle.len()];
-                    if let Some(range) =
-                        edges.get(n).and_then(|deps| deps.iter().find(|(t, _)| t == next)).and_then(|(_, r)| r.clone())
+                    if let Some(range) = edges
+                        .get(n)
+                        .and_then(|deps| deps.iter().find(|(t, _)| t == next))
+                        .and_then(|(_, (file, span))| sources.range(*file, span.clone()))
                     {
                         if d.subject.is_none() {
                             d.subject = Some(range);
@@ -644,9 +646,12 @@ fn order_nodes(module: &Module, sources: &Sources, diags: &mut Diagnostics) -> O
     ok.then_some(order)
 }
 
+/// Where a reference is written; turned into a line and column only when a cycle is reported.
+type ReferenceSite = (FileId, Option<std::ops::Range<usize>>);
+
 fn visit(
     node: &Node,
-    edges: &BTreeMap<Node, Vec<(Node, Option<SourceRange>)>>,
+    edges: &BTreeMap<Node, Vec<(Node, ReferenceSite)>>,
     state: &mut HashMap<Node, bool>,
     stack: &mut Vec<Node>,
     order: &mut Vec<Node>,

@@ -4,5 +4,6 @@
 pub mod backend_local;
 pub mod lock;
 pub mod objchange;
+pub mod plan;
 pub mod schema_check;
 pub mod state;

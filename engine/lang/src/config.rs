@@ -159,28 +159,8 @@ pub struct CheckRule {
     pub range: DeclRange,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ResourceMode {
-    Managed,
-    Data,
-}
-
-/// `aws_vpc.main` or `data.aws_ami.ubuntu` within one module.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ResourceKey {
-    pub mode: ResourceMode,
-    pub type_name: String,
-    pub name: String,
-}
-
-impl std::fmt::Display for ResourceKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.mode {
-            ResourceMode::Managed => write!(f, "{}.{}", self.type_name, self.name),
-            ResourceMode::Data => write!(f, "data.{}.{}", self.type_name, self.name),
-        }
-    }
-}
+/// `aws_vpc.main` or `data.aws_ami.ubuntu` within one module: the address type of the core.
+pub use slipway_core::address::{ResourceAddr as ResourceKey, ResourceMode};
 
 #[derive(Clone, Debug)]
 pub struct Resource {

@@ -31,6 +31,113 @@ pub enum Command {
     Console(ConsoleArgs),
     /// Show the slipway version.
     Version(VersionArgs),
+    /// Prepare the working directory: check the backend, providers and modules.
+    Init(InitArgs),
+    /// Show what apply would change, touching nothing.
+    Plan(PlanArgs),
+    /// Make the changes a plan calls for.
+    Apply(ApplyArgs),
+    /// Destroy everything this configuration manages (apply -destroy).
+    Destroy(ApplyArgs),
+    /// Update state to match what exists (apply -refresh-only -auto-approve).
+    Refresh(ApplyArgs),
+    /// Show the state, or a saved plan.
+    Show(ShowArgs),
+    /// Show output values from the state.
+    Output(OutputArgs),
+}
+
+#[derive(Debug, Args, Default)]
+pub struct InitArgs {
+    #[arg(long)]
+    pub no_color: bool,
+    #[arg(long, value_name = "BOOL", default_value = "true", action = clap::ArgAction::Set)]
+    pub input: bool,
+}
+
+/// What plan, apply and destroy share.
+#[derive(Debug, Args, Default, Clone)]
+pub struct PlanFlags {
+    #[command(flatten)]
+    pub vars: VarArgs,
+    /// Plan to destroy everything in state.
+    #[arg(long)]
+    pub destroy: bool,
+    /// Read what exists before planning (default true).
+    #[arg(long, value_name = "BOOL", default_value = "true", action = clap::ArgAction::Set)]
+    pub refresh: bool,
+    /// Only update state to match what exists.
+    #[arg(long)]
+    pub refresh_only: bool,
+    /// Limit the plan to these resources and what they depend on. May be repeated.
+    #[arg(long = "target", value_name = "ADDRESS")]
+    pub targets: Vec<String>,
+    /// Replace this instance even if nothing changed. May be repeated.
+    #[arg(long = "replace", value_name = "ADDRESS")]
+    pub replace: Vec<String>,
+    /// How many operations run at once.
+    #[arg(long, default_value_t = 10)]
+    pub parallelism: usize,
+    /// Take the state lock (default true).
+    #[arg(long, value_name = "BOOL", default_value = "true", action = clap::ArgAction::Set)]
+    pub lock: bool,
+    /// How long to wait for the state lock: 0s, 30s, 5m.
+    #[arg(long, value_name = "DURATION", default_value = "0s")]
+    pub lock_timeout: String,
+    /// Ask for missing variables interactively (default true; slipway never asks).
+    #[arg(long, value_name = "BOOL", default_value = "true", action = clap::ArgAction::Set)]
+    pub input: bool,
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub flags: PlanFlags,
+    /// Save the plan to this file, for apply to carry out exactly.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Print the plan as JSON (the shape of terraform show -json PLANFILE).
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub flags: PlanFlags,
+    /// Apply without asking for confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// A plan saved with plan -out: apply exactly that.
+    pub plan_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ShowArgs {
+    /// A saved plan file; without it, the state.
+    pub plan_file: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct OutputArgs {
+    /// One output's name; without it, all of them.
+    pub name: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+    /// Print a string output's value without quotes.
+    #[arg(long)]
+    pub raw: bool,
+    #[arg(long)]
+    pub no_color: bool,
 }
 
 #[derive(Debug, Args)]
@@ -66,7 +173,7 @@ pub struct FmtArgs {
     pub targets: Vec<PathBuf>,
 }
 
-#[derive(Debug, Args, Default)]
+#[derive(Debug, Args, Default, Clone)]
 pub struct VarArgs {
     /// Set an input variable: -var 'name=value'. May be repeated.
     #[arg(long = "var", value_name = "NAME=VALUE")]

@@ -10,6 +10,8 @@
 mod cli;
 mod commands;
 mod diagnostics;
+mod progress;
+mod render;
 
 use std::process::ExitCode;
 

@@ -220,6 +220,26 @@ pub fn forces_replacement(schema: &BlockSchema, changed: &[AttrPath]) -> Vec<Att
         .collect()
 }
 
+/// A data source's value before it is read: the configuration with every computed attribute
+/// that the configuration leaves unset unknown.
+pub fn unknown_computed(schema: &BlockSchema, config: &Value) -> Value {
+    let mut attrs = std::collections::BTreeMap::new();
+    for (name, attr) in &schema.attributes {
+        let configured = config.get_attr(name).cloned().unwrap_or_else(|| Value::null(attr.ty.clone()));
+        let value = if attr.computed && configured.is_null() { Value::unknown(attr.ty.clone()) } else { configured };
+        attrs.insert(name.clone(), value);
+    }
+    for (name, nested) in &schema.blocks {
+        let ty = match nested.nesting {
+            Nesting::Single => nested.block.value_type(),
+            Nesting::List => Type::list(nested.block.value_type()),
+            Nesting::Set => Type::set(nested.block.value_type()),
+        };
+        attrs.insert(name.clone(), config.get_attr(name).cloned().unwrap_or_else(|| Value::null(ty)));
+    }
+    Value::object(attrs)
+}
+
 /// The action for one instance: `prior` is what exists, `planned` what the plan wants (`None`:
 /// it should not exist).
 pub fn decide_action(

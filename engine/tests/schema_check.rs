@@ -197,6 +197,7 @@ fn evaluate(text: &str) -> (Value, BlockSchema) {
         workspace: "default".into(),
         impure_unknown: true,
         validating: false,
+        observer: None,
     };
     let (evaluated, diags) = evaluate_config(&config, &BTreeMap::new(), &sources, &settings);
     assert!(!diags.has_errors(), "{diags:?}");

@@ -75,6 +75,7 @@ pub fn load_evaluate(text: &str) {
             workspace: "default".into(),
             impure_unknown: true,
             validating,
+            observer: None,
         };
         let (evaluated, diags) = evaluate_config(&config, &BTreeMap::new(), &sources, &settings);
         for value in evaluated.locals.values().chain(evaluated.outputs.values()) {

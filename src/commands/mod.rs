@@ -1,8 +1,15 @@
 //! One module per command. Each loads what it needs through the library crates, renders the
 //! result and returns the process exit code.
 
+mod apply;
 mod console;
 mod fmt;
+mod init;
+mod output;
+mod plan;
+mod planfile;
+mod session;
+mod show;
 mod validate;
 mod version;
 
@@ -24,6 +31,16 @@ pub fn run(command: Command) -> ExitCode {
         Command::Fmt(args) => fmt::run(&args),
         Command::Console(args) => console::run(&args),
         Command::Version(args) => version::run(&args),
+        Command::Init(args) => init::run(&args),
+        Command::Plan(args) => plan::run(&args),
+        Command::Apply(args) => apply::run(&args, apply::Kind::Apply),
+        Command::Destroy(args) => apply::run(&args, apply::Kind::Destroy),
+        Command::Refresh(mut args) => {
+            args.auto_approve = true;
+            apply::run(&args, apply::Kind::Refresh)
+        }
+        Command::Show(args) => show::run(&args),
+        Command::Output(args) => output::run(&args),
     }
 }
 
@@ -51,6 +68,7 @@ impl Workspace {
             workspace: std::env::var("TF_WORKSPACE").unwrap_or_else(|_| "default".into()),
             impure_unknown: validating,
             validating,
+            observer: None,
         }
     }
 

@@ -35,7 +35,8 @@ pub enum Data {
 }
 
 impl Value {
-    fn from_data(data: Data) -> Value {
+    /// A value from its data, unmarked. Sets must already be in canonical order.
+    pub fn from_data(data: Data) -> Value {
         Value { data, sensitive: false }
     }
 

@@ -45,6 +45,7 @@ fn settings(dir: &Path) -> EvalSettings<'static> {
         workspace: "default".into(),
         impure_unknown: true,
         validating: true,
+        observer: None,
     }
 }
 

@@ -3,6 +3,7 @@
 //! holds the function library. No network IO.
 
 pub mod config;
+pub mod dependencies;
 pub mod eval;
 pub mod evaluate;
 pub mod format;

@@ -35,6 +35,7 @@ fn evaluate_fixture(dir: &Path) -> String {
         workspace: "default".into(),
         impure_unknown: true,
         validating: false,
+        observer: None,
     };
     let (module, eval_diags) = evaluate_config(&config, &inputs, &sources, &settings);
     diags.extend(eval_diags);

@@ -68,6 +68,7 @@ fn load_evaluate(text: &str) {
             workspace: "default".into(),
             impure_unknown: true,
             validating,
+            observer: None,
         };
         let (evaluated, _) = evaluate_config(&config, &BTreeMap::new(), &sources, &settings);
         for value in evaluated.locals.values().chain(evaluated.outputs.values()) {

@@ -79,6 +79,24 @@ impl StateManager {
         Ok(())
     }
 
+    /// Records several completed operations with one durable append (group commit: operations
+    /// that finish together cost one flush).
+    pub async fn record_all(&mut self, entries: Vec<JournalEntry>) -> Result<(), PersistError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut bytes = Vec::new();
+        for entry in &entries {
+            bytes.extend(entry.encode(&self.state.lineage, self.base_serial));
+        }
+        self.backend.append_journal(&self.workspace, &bytes).await?;
+        for entry in entries {
+            entry.apply_to(&mut self.state);
+        }
+        self.dirty = true;
+        Ok(())
+    }
+
     /// Changes that need no journal (outputs are recomputed on every run).
     pub fn state_mut(&mut self) -> &mut State {
         self.dirty = true;

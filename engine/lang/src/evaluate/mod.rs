@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use indexmap::IndexMap;
+use slipway_core::address::ModuleInstance;
 use slipway_core::diagnostics::did_you_mean;
 use slipway_core::{Diagnostic, Diagnostics, InstanceKey, SourceRange, Type, Value};
 
@@ -16,12 +17,14 @@ use crate::fs::FileSystem;
 use crate::functions::FunctionContext;
 use crate::source::{FileId, Sources};
 
+mod apply;
 mod body;
 mod expand;
 mod order;
 mod scope;
 mod variables;
 
+pub use apply::ApplyEvaluator;
 use body::*;
 use expand::*;
 use order::*;
@@ -49,6 +52,39 @@ pub struct EvalSettings<'a> {
     /// True while validating: variables have no values yet, so a `count` or `for_each` known
     /// only later is expected rather than an error.
     pub validating: bool,
+    /// Told about every resource once its instances are evaluated; supplies the values
+    /// references to them resolve to (the planner's planned values). Without one, every
+    /// resource attribute is known only after apply.
+    pub observer: Option<&'a dyn ResourceObserver>,
+}
+
+impl<'a> EvalSettings<'a> {
+    /// Settings for evaluating the configuration in `dir`, as `validate` and `console` do.
+    pub fn new(fs: &'a dyn FileSystem, dir: &std::path::Path, workspace: &str) -> Self {
+        EvalSettings {
+            fs,
+            working_dir: dir.to_path_buf(),
+            root_dir: dir.to_path_buf(),
+            workspace: workspace.to_string(),
+            impure_unknown: true,
+            validating: false,
+            observer: None,
+        }
+    }
+}
+
+/// The planner's view of evaluation: it sees each resource's evaluated instances in dependency
+/// order and answers with the value each instance has for the expressions that refer to it.
+pub trait ResourceObserver {
+    /// `instances` is `None` when `count` or `for_each` is not known yet. The answer has one
+    /// value per instance, in order; anything else leaves the instances unknown.
+    fn resource(
+        &self,
+        module: &ModuleInstance,
+        resource: &Resource,
+        instances: Option<&[ResourceInstanceConfig]>,
+        diags: &mut Diagnostics,
+    ) -> Vec<Value>;
 }
 
 /// One expanded instance of a resource: its key and its evaluated configuration.
@@ -56,11 +92,15 @@ pub struct EvalSettings<'a> {
 pub struct ResourceInstanceConfig {
     pub key: InstanceKey,
     pub config: Value,
+    /// `count.index` or `each` for this instance, to evaluate its body again during apply.
+    repetition: Option<Repetition>,
 }
 
 /// A module after evaluation.
 #[derive(Clone, Debug, Default)]
 pub struct EvaluatedModule {
+    /// Which module instance this is: `module.net["a"]`, empty for the root.
+    pub path: ModuleInstance,
     pub dir: PathBuf,
     pub variables: BTreeMap<String, Value>,
     pub locals: BTreeMap<String, Value>,
@@ -75,6 +115,10 @@ pub struct EvaluatedModule {
     module_values: HashMap<String, Value>,
     /// Every name the module declares, for suggestions before all are evaluated.
     declared: DeclaredNames,
+    /// `count.index` or `each` of the module call instance this module is.
+    repetition: Option<Repetition>,
+    /// Each resource's instance values, from which `resource_values` is collected.
+    instance_values: HashMap<ResourceKey, IndexMap<InstanceKey, Value>>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -92,13 +136,13 @@ pub fn evaluate_config(
     settings: &EvalSettings<'_>,
 ) -> (EvaluatedModule, Diagnostics) {
     let mut diags = Diagnostics::new();
-    let module = evaluate_module(config, inputs, sources, settings, &mut diags, true);
+    let module = evaluate_module(config, inputs, ModuleInstance::root(), None, sources, settings, &mut diags);
     (module, diags.sorted())
 }
 
 /// Graph nodes of one module.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(super) enum Node {
+enum Node {
     Local(String),
     Resource(ResourceKey),
     ModuleCall(String),
@@ -116,21 +160,24 @@ impl Node {
     }
 }
 
-pub(super) fn evaluate_module(
+fn evaluate_module(
     config: &Config,
     inputs: &BTreeMap<String, InputValue>,
+    path: ModuleInstance,
+    repetition: Option<Repetition>,
     sources: &Sources,
     settings: &EvalSettings<'_>,
     diags: &mut Diagnostics,
-    is_root: bool,
 ) -> EvaluatedModule {
+    let is_root = path.is_root();
     let module = &config.module;
     let declared = DeclaredNames {
         locals: module.locals.keys().cloned().collect(),
         resources: module.resources.keys().cloned().collect(),
         module_calls: module.module_calls.keys().cloned().collect(),
     };
-    let mut evaluated = EvaluatedModule { dir: module.dir.clone(), declared, ..EvaluatedModule::default() };
+    let mut evaluated =
+        EvaluatedModule { path, dir: module.dir.clone(), declared, repetition, ..EvaluatedModule::default() };
     bind_variables(module, inputs, sources, settings, diags, is_root, &mut evaluated);
 
     let order = match order_nodes(module, sources, diags) {
@@ -181,7 +228,7 @@ pub(super) fn evaluate_module(
 /// Checks that each `depends_on` entry refers to a whole object that is declared, as Terraform
 /// does: a resource, data source or module call (one instance of it at most), or a variable or
 /// local value.
-pub(super) fn check_depends_on(
+fn check_depends_on(
     entries: &[Expr],
     module: &EvaluatedModule,
     sources: &Sources,
@@ -220,7 +267,7 @@ pub(super) fn check_depends_on(
     }
 }
 
-pub(super) fn evaluate_resource(
+fn evaluate_resource(
     resource: &Resource,
     sources: &Sources,
     settings: &EvalSettings<'_>,
@@ -236,24 +283,42 @@ pub(super) fn evaluate_resource(
             let repetition = Repetition::unknown_for(resource.count.as_ref(), resource.for_each.as_ref());
             eval_body(&resource.body, evaluated, repetition.as_ref(), sources, settings, diags);
         }
+        if let Some(observer) = settings.observer {
+            observer.resource(&evaluated.path, resource, None, diags);
+        }
         evaluated.resources.insert(resource.key.clone(), None);
         evaluated.resource_values.insert(resource.key.clone(), Value::unknown(Type::Any));
         return;
     };
     let mut configs = Vec::with_capacity(instances.len());
-    let mut values = Vec::with_capacity(instances.len());
     for (key, repetition) in instances {
         let config = eval_body(&resource.body, evaluated, repetition.as_ref(), sources, settings, diags);
-        // Until a provider plans it, every attribute of a resource is known only after apply.
-        values.push((key.clone(), Value::unknown(Type::Any)));
-        configs.push(ResourceInstanceConfig { key, config });
+        configs.push(ResourceInstanceConfig { key, config, repetition });
     }
-    let value = collect_instances(Some(&values), resource.count.is_some());
+    let mut answered = match settings.observer {
+        Some(observer) => observer.resource(&evaluated.path, resource, Some(&configs), diags),
+        None => Vec::new(),
+    };
+    if answered.len() != configs.len() {
+        // Until a provider plans it, every attribute of a resource is known only after apply.
+        answered = vec![Value::unknown(Type::Any); configs.len()];
+    }
+    let values: IndexMap<InstanceKey, Value> = configs.iter().map(|c| c.key.clone()).zip(answered).collect();
     evaluated.resources.insert(resource.key.clone(), Some(configs));
-    evaluated.resource_values.insert(resource.key.clone(), value);
+    evaluated.instance_values.insert(resource.key.clone(), values);
+    evaluated.collect_resource(resource);
 }
 
-pub(super) fn evaluate_module_call(
+impl EvaluatedModule {
+    /// Collects a resource's instance values into the value references to it resolve to.
+    fn collect_resource(&mut self, resource: &Resource) {
+        let Some(values) = self.instance_values.get(&resource.key) else { return };
+        let pairs: Vec<(InstanceKey, Value)> = values.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        self.resource_values.insert(resource.key.clone(), collect_instances(Some(&pairs), resource.count.is_some()));
+    }
+}
+
+fn evaluate_module_call(
     call: &ModuleCall,
     child: &Config,
     sources: &Sources,
@@ -313,7 +378,8 @@ pub(super) fn evaluate_module_call(
                 },
             );
         }
-        let result = evaluate_module(child, &inputs, sources, settings, diags, false);
+        let path = evaluated.path.child(call.name.clone(), key.clone());
+        let result = evaluate_module(child, &inputs, path, repetition, sources, settings, diags);
         let outputs = Value::object(result.outputs.clone());
         values.push((key.clone(), outputs));
         children.push((key, result));
@@ -322,7 +388,7 @@ pub(super) fn evaluate_module_call(
     evaluated.children.insert(call.name.clone(), children);
 }
 
-pub(super) fn evaluate_output(
+fn evaluate_output(
     output: &Output,
     evaluated: &EvaluatedModule,
     sources: &Sources,
@@ -408,6 +474,7 @@ mod variable_tests {
             workspace: "default".into(),
             impure_unknown: true,
             validating: false,
+            observer: None,
         };
         let (module, eval_diags) = evaluate_config(&config, &inputs, &sources, &settings);
         diags.extend(eval_diags);

@@ -1,0 +1,60 @@
+//! The module tree apply starts from when the plan was saved: the configuration evaluated again
+//! with the variable values the plan was made with, each resource instance resolving to its
+//! planned value, so that apply sees exactly what the plan saw.
+
+use std::collections::HashMap;
+
+use slipway_core::address::{ModuleInstance, ResourceInstanceAddr};
+use slipway_core::{Diagnostics, Type, Value};
+use slipway_lang::config::{Config, Resource};
+use slipway_lang::evaluate::{
+    EvalSettings, EvaluatedModule, InputValue, ResourceInstanceConfig, ResourceObserver, evaluate_config,
+};
+use slipway_lang::source::Sources;
+
+use crate::plan::Plan;
+
+struct PlannedValues<'a> {
+    values: HashMap<&'a ResourceInstanceAddr, &'a Value>,
+}
+
+impl ResourceObserver for PlannedValues<'_> {
+    fn resource(
+        &self,
+        module: &ModuleInstance,
+        resource: &Resource,
+        instances: Option<&[ResourceInstanceConfig]>,
+        _diags: &mut Diagnostics,
+    ) -> Vec<Value> {
+        let Some(instances) = instances else { return Vec::new() };
+        instances
+            .iter()
+            .map(|i| {
+                let addr = ResourceInstanceAddr::new(module.clone(), resource.key.clone(), i.key.clone());
+                self.values.get(&addr).map(|v| (*v).clone()).unwrap_or_else(|| Value::unknown(Type::Any))
+            })
+            .collect()
+    }
+}
+
+/// Evaluates `config` with the plan's values for every resource instance.
+pub fn evaluate_with_plan(
+    config: &Config,
+    sources: &Sources,
+    inputs: &std::collections::BTreeMap<String, InputValue>,
+    settings: &EvalSettings<'_>,
+    plan: &Plan,
+) -> (EvaluatedModule, Diagnostics) {
+    let values = plan.changes.iter().filter_map(|c| Some((&c.addr, c.after.as_ref().or(c.before.as_ref())?))).collect();
+    let observer = PlannedValues { values };
+    let settings = EvalSettings {
+        fs: settings.fs,
+        working_dir: settings.working_dir.clone(),
+        root_dir: settings.root_dir.clone(),
+        workspace: settings.workspace.clone(),
+        impure_unknown: settings.impure_unknown,
+        validating: false,
+        observer: Some(&observer),
+    };
+    evaluate_config(config, inputs, sources, &settings)
+}

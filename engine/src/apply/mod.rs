@@ -1,0 +1,9 @@
+//! Apply: the execution graph of a plan and the walker that runs it.
+
+mod evaluate;
+mod graph;
+mod walker;
+
+pub use evaluate::evaluate_with_plan;
+pub use graph::{ExecutionGraph, Op, OpKind};
+pub use walker::{ApplyContext, ApplyOutcome, apply};

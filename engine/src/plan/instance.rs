@@ -1,0 +1,372 @@
+//! Planning one resource instance: its configuration checked and decoded with the provider's
+//! schema, `ignore_changes` applied, the proposed new value, the provider's plan checked
+//! (invariant 5), the action with its reason, `prevent_destroy`, and the value that expressions
+//! referring to the instance see.
+
+use slipway_core::address::{AbsResourceAddr, ResourceInstanceAddr};
+use slipway_core::path::{AttrPath, PathStep};
+use slipway_core::provider::PlanRequest;
+use slipway_core::schema::ResourceSchema;
+use slipway_core::{Diagnostic, Diagnostics, SourceRange, Value};
+use slipway_lang::config::{Expr, IgnoreChanges, Resource};
+use slipway_lang::source::Sources;
+
+use super::prior::PriorInstance;
+use super::{Action, ActionReason, ResourceChange};
+use crate::marks::mark_schema;
+use crate::objchange::{changed_paths, check_planned, decide_action, forces_replacement, proposed_new};
+use crate::providers::ProviderSet;
+use crate::schema_check::{check_body, decode_config, source_range};
+
+/// A planned instance: its change, and the value references to it resolve to.
+pub struct PlannedInstance {
+    pub change: ResourceChange,
+    pub value: Value,
+}
+
+/// Plans the instances of one resource block.
+pub struct InstancePlanner<'a> {
+    pub sources: &'a Sources,
+    pub providers: &'a ProviderSet,
+    pub resource: &'a Resource,
+    pub dependencies: &'a [AbsResourceAddr],
+}
+
+impl InstancePlanner<'_> {
+    pub fn declared_at(&self) -> Option<SourceRange> {
+        self.sources.range(self.resource.range.file, Some(self.resource.range.span()))
+    }
+
+    /// Diagnostics from the provider, pointed at the resource when they point nowhere.
+    pub fn at_resource(&self, diags: Diagnostics) -> Diagnostics {
+        let mut out = Diagnostics::new();
+        for mut d in diags.iter().cloned() {
+            if d.subject.is_none() {
+                d.subject = self.declared_at();
+            }
+            out.push(d);
+        }
+        out
+    }
+
+    /// The provider that serves the resource, once its body has been checked against the schema.
+    pub fn check_resource(&self, diags: &mut Diagnostics) -> Option<String> {
+        let key = &self.resource.key;
+        let provider = self.resource.provider_name().to_string();
+        if self.providers.get(&provider).is_none() {
+            let available: Vec<&str> = self.providers.names().collect();
+            diags.push(
+                Diagnostic::error(
+                    "Provider not available",
+                    format!(
+                        "{key} needs the provider {provider:?}, which this build of slipway does not include. Available providers: {}.",
+                        available.join(", ")
+                    ),
+                )
+                .with_subject(self.declared_at()),
+            );
+            return None;
+        }
+        let Some(schema) = self.providers.schema(&provider, key) else {
+            let kind =
+                if key.mode == slipway_core::address::ResourceMode::Data { "data source" } else { "resource type" };
+            let names = self.providers.type_names(&provider, key.mode);
+            diags.push(
+                Diagnostic::error(
+                    format!("Invalid {kind}"),
+                    format!(
+                        "The provider {provider:?} does not support the {kind} {:?}.{}",
+                        key.type_name,
+                        slipway_core::diagnostics::did_you_mean(&key.type_name, names.iter().map(String::as_str))
+                    ),
+                )
+                .with_subject(self.declared_at()),
+            );
+            return None;
+        };
+        let checked =
+            check_body(&self.resource.body, &schema.block, &key.to_string(), self.declared_at(), self.sources);
+        let failed = checked.has_errors();
+        diags.extend(checked);
+        (!failed).then_some(provider)
+    }
+
+    /// The evaluated configuration decoded into the schema's type, and the schema.
+    pub fn decode<'s>(
+        &'s self,
+        provider: &str,
+        addr: &ResourceInstanceAddr,
+        config: &Value,
+        diags: &mut Diagnostics,
+    ) -> Option<(Value, &'s ResourceSchema)> {
+        let schema = self.providers.schema(provider, &addr.resource)?;
+        match decode_config(config, &schema.block) {
+            Ok(decoded) => {
+                let provider_impl = self.providers.get(provider)?;
+                let validated = provider_impl.validate(slipway_core::provider::ValidateRequest {
+                    type_name: addr.resource.type_name.clone(),
+                    config: decoded.clone(),
+                });
+                let failed = validated.diagnostics.has_errors();
+                diags.extend(self.at_resource(validated.diagnostics));
+                (!failed).then_some((decoded, schema))
+            }
+            Err(problems) => {
+                for (path, problem) in problems {
+                    let at = source_range(&self.resource.body, &path, self.sources).or_else(|| self.declared_at());
+                    diags.push(
+                        Diagnostic::error("Incorrect attribute value type", format!("{addr}: {path}: {problem}."))
+                            .with_subject(at),
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn data_change(
+        &self,
+        provider: &str,
+        addr: &ResourceInstanceAddr,
+        action: Action,
+        reason: ActionReason,
+        config: Value,
+        after: Value,
+        schema_version: u64,
+    ) -> PlannedInstance {
+        PlannedInstance {
+            change: ResourceChange {
+                addr: addr.clone(),
+                prev_addr: None,
+                provider: provider.to_string(),
+                action,
+                reason,
+                before: None,
+                after: Some(after.clone()),
+                requires_replace: Vec::new(),
+                config: Some(config),
+                private: Vec::new(),
+                dependencies: self.dependencies.to_vec(),
+                create_before_destroy: false,
+                schema_version,
+                importing: None,
+            },
+            value: after,
+        }
+    }
+
+    /// Plans a managed resource instance. `forced`: `-replace` named it; `triggered`: something
+    /// in `replace_triggered_by` changes.
+    #[allow(clippy::too_many_arguments)]
+    pub fn plan_managed(
+        &self,
+        provider: &str,
+        addr: &ResourceInstanceAddr,
+        config: &Value,
+        prior: Option<&PriorInstance>,
+        forced: bool,
+        triggered: bool,
+        diags: &mut Diagnostics,
+    ) -> Option<PlannedInstance> {
+        let (decoded, schema) = self.decode(provider, addr, config, diags)?;
+        let provider_impl = self.providers.get(provider)?;
+        let current = prior.and_then(|p| p.current.as_ref());
+        let tainted = prior.is_some_and(|p| p.object.status == crate::state::InstanceStatus::Tainted);
+        let lifecycle = &self.resource.lifecycle;
+        // `ignore_changes`: the configuration proposes the prior value at those paths.
+        let effective = match current {
+            Some(current) => ignore_changes(&lifecycle.ignore_changes, decoded.clone(), current),
+            None => decoded.clone(),
+        };
+        let private = prior.map(|p| p.object.private.clone()).unwrap_or_default();
+        let ask = |prior: Option<&Value>, diags: &mut Diagnostics| -> Option<(Value, Vec<AttrPath>, Vec<u8>)> {
+            let proposed = proposed_new(&schema.block, prior, &effective);
+            let response = provider_impl.plan(PlanRequest {
+                address: addr.clone(),
+                type_name: addr.resource.type_name.clone(),
+                prior: prior.cloned(),
+                proposed,
+                config: effective.clone(),
+                prior_private: private.clone(),
+            });
+            let failed = response.diagnostics.has_errors();
+            diags.extend(self.at_resource(response.diagnostics));
+            if failed {
+                return None;
+            }
+            let Some(planned) = response.planned else {
+                diags.push(
+                    Diagnostic::error(
+                        "Provider produced invalid plan",
+                        format!(
+                            "The provider {provider:?} planned no object for {addr}. This is a bug in the provider."
+                        ),
+                    )
+                    .with_subject(self.declared_at()),
+                );
+                return None;
+            };
+            let problems = check_planned(&schema.block, &effective, &planned);
+            if !problems.is_empty() {
+                for (path, problem) in problems {
+                    diags.push(
+                        Diagnostic::error(
+                            "Provider produced invalid plan",
+                            format!(
+                                "The provider {provider:?} planned an invalid value for {addr}.{path}: {problem}. This is a bug in the provider."
+                            ),
+                        )
+                        .with_subject(self.declared_at()),
+                    );
+                }
+                return None;
+            }
+            Some((planned, response.requires_replace, response.planned_private))
+        };
+        let (mut planned, provider_replace, mut planned_private) = ask(current, diags)?;
+        let mut reason = ActionReason::None;
+        let (action, requires_replace) = match current {
+            None => (Action::Create, Vec::new()),
+            Some(current) => {
+                let changed = changed_paths(&schema.block, current, &planned);
+                let mut replace = forces_replacement(&schema.block, &changed);
+                for path in provider_replace {
+                    if !replace.contains(&path) {
+                        replace.push(path);
+                    }
+                }
+                let must_replace = forced || tainted || triggered;
+                if must_replace && replace.is_empty() {
+                    reason = if tainted {
+                        ActionReason::ReplaceBecauseTainted
+                    } else if forced {
+                        ActionReason::ReplaceByRequest
+                    } else {
+                        ActionReason::ReplaceByTriggers
+                    };
+                }
+                let action = if must_replace {
+                    if lifecycle.create_before_destroy { Action::CreateThenDelete } else { Action::DeleteThenCreate }
+                } else {
+                    decide_action(Some(current), Some(&planned), &changed, &replace, lifecycle.create_before_destroy)
+                        .into()
+                };
+                if action.is_replace() {
+                    // The new object is planned as a create: computed values are new ones.
+                    let (fresh, _, fresh_private) = ask(None, diags)?;
+                    planned = fresh;
+                    planned_private = fresh_private;
+                }
+                (action, replace)
+            }
+        };
+        if action.is_replace() && lifecycle.prevent_destroy {
+            diags.push(prevent_destroy_error(addr, self.declared_at()));
+        }
+        let planned = mark_schema(planned, &schema.block);
+        let value = if action == Action::NoOp { current.cloned().unwrap_or(planned.clone()) } else { planned.clone() };
+        Some(PlannedInstance {
+            change: ResourceChange {
+                addr: addr.clone(),
+                prev_addr: None,
+                provider: provider.to_string(),
+                action,
+                reason,
+                before: current.cloned(),
+                after: Some(if action == Action::NoOp { value.clone() } else { planned }),
+                requires_replace,
+                config: Some(decoded),
+                private: planned_private,
+                dependencies: self.dependencies.to_vec(),
+                create_before_destroy: lifecycle.create_before_destroy,
+                schema_version: schema.version,
+                importing: None,
+            },
+            value,
+        })
+    }
+}
+
+pub fn prevent_destroy_error(addr: &ResourceInstanceAddr, at: Option<SourceRange>) -> Diagnostic {
+    Diagnostic::error(
+        "Instance cannot be destroyed",
+        format!(
+            "Resource {addr} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed. To avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan using the -target option."
+        ),
+    )
+    .with_subject(at)
+}
+
+/// The configuration with the prior value at every path `ignore_changes` names.
+fn ignore_changes(ignore: &IgnoreChanges, config: Value, prior: &Value) -> Value {
+    match ignore {
+        IgnoreChanges::None => config,
+        IgnoreChanges::All => {
+            // Every configurable attribute keeps its prior value.
+            let Some(entries) = config.as_entries() else { return config };
+            let merged = entries
+                .iter()
+                .map(|(k, v)| (k.clone(), prior.get_attr(k).cloned().unwrap_or_else(|| v.clone())))
+                .collect();
+            Value::object(merged)
+        }
+        IgnoreChanges::Attributes(exprs) => exprs
+            .iter()
+            .filter_map(expr_path)
+            .fold(config, |config, path| replace_at(config, &path.0, path.get(prior).cloned())),
+    }
+}
+
+/// `tags["Name"]` written in `ignore_changes`, as a path.
+fn expr_path(expr: &Expr) -> Option<AttrPath> {
+    let (root, operators) = slipway_lang::eval::traversal_parts(&expr.expr)?;
+    let mut steps = vec![PathStep::Attr(root.to_string())];
+    for op in operators {
+        match op {
+            hcl_edit::expr::TraversalOperator::GetAttr(name) => steps.push(PathStep::Attr(name.to_string())),
+            hcl_edit::expr::TraversalOperator::Index(index) => match index {
+                hcl_edit::expr::Expression::String(s) => steps.push(PathStep::Key(s.to_string())),
+                hcl_edit::expr::Expression::Number(n) => {
+                    steps.push(PathStep::Index(n.as_u64().and_then(|n| usize::try_from(n).ok())?))
+                }
+                _ => return None,
+            },
+            hcl_edit::expr::TraversalOperator::LegacyIndex(i) => {
+                steps.push(PathStep::Index(usize::try_from(*i.value()).ok()?))
+            }
+            _ => return None,
+        }
+    }
+    Some(AttrPath(steps))
+}
+
+/// `value` with the part at `path` replaced by `with` (removed when `with` is `None`).
+fn replace_at(value: Value, path: &[PathStep], with: Option<Value>) -> Value {
+    let Some((step, rest)) = path.split_first() else {
+        return with.unwrap_or(value);
+    };
+    let sensitive = value.is_sensitive();
+    let out = match (step, value.into_data()) {
+        (PathStep::Attr(name) | PathStep::Key(name), slipway_core::Data::Object(mut entries)) => {
+            if let Some(inner) = entries.remove(name) {
+                entries.insert(name.clone(), replace_at(inner, rest, with));
+            }
+            Value::object(entries)
+        }
+        (PathStep::Attr(name) | PathStep::Key(name), slipway_core::Data::Map(ty, mut entries)) => {
+            match (entries.remove(name), with) {
+                (Some(inner), with) if !rest.is_empty() => {
+                    entries.insert(name.clone(), replace_at(inner, rest, with));
+                }
+                (_, Some(with)) => {
+                    entries.insert(name.clone(), with);
+                }
+                (_, None) => {}
+            }
+            Value::map(ty, entries)
+        }
+        (_, data) => Value::from_data(data),
+    };
+    out.with_sensitive(sensitive)
+}

@@ -1,0 +1,414 @@
+//! The planner: refreshes the prior state, evaluates the configuration with an observer that
+//! plans each resource instance as soon as its configuration is known (so that planned values
+//! flow into what refers to them), then adds deletes for what the configuration no longer has and
+//! the changes of the root module's outputs. A pure function of configuration, prior state and
+//! what refresh read: nothing is changed anywhere.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use slipway_core::address::{AbsResourceAddr, InstanceKey, ModuleInstance, ResourceInstanceAddr, ResourceMode, Target};
+use slipway_core::json::from_json;
+use slipway_core::provider::ReadDataRequest;
+use slipway_core::{Diagnostic, Diagnostics, Value};
+use slipway_lang::config::{Config, Resource};
+use slipway_lang::dependencies::{ConfigResource, resource_dependencies};
+use slipway_lang::evaluate::{
+    EvalSettings, EvaluatedModule, InputValue, ResourceInstanceConfig, ResourceObserver, evaluate_config,
+};
+use slipway_lang::source::Sources;
+
+use super::instance::{InstancePlanner, PlannedInstance};
+use super::moved::apply_moved;
+use super::prior::{PriorInstance, decode_state, refresh};
+use super::{Action, ActionReason, OutputChange, Plan, PlanMode, ResourceChange};
+use crate::providers::ProviderSet;
+use crate::state::State;
+
+/// What the user asked for on the command line.
+#[derive(Clone, Debug, Default)]
+pub struct PlanOptions {
+    pub mode: PlanMode,
+    /// `-refresh=false` skips reading what exists.
+    pub refresh: bool,
+    /// `-target`: only these and what they depend on.
+    pub targets: Vec<Target>,
+    /// `-replace`: replace these even though nothing changed.
+    pub replace: Vec<ResourceInstanceAddr>,
+}
+
+/// Everything a plan is made from.
+pub struct PlanContext<'a> {
+    pub config: &'a Config,
+    pub sources: &'a Sources,
+    pub inputs: &'a BTreeMap<String, InputValue>,
+    pub settings: &'a EvalSettings<'a>,
+    pub state: &'a State,
+    pub providers: &'a ProviderSet,
+    /// The runtime the provider calls run on; `plan` itself must be called outside it.
+    pub runtime: &'a tokio::runtime::Handle,
+}
+
+/// A plan and the module tree its evaluation produced (apply evaluates further from it).
+pub struct Planned {
+    pub plan: Plan,
+    pub evaluated: Option<EvaluatedModule>,
+}
+
+pub fn plan(ctx: &PlanContext<'_>, options: &PlanOptions) -> Planned {
+    let mut diags = Diagnostics::new();
+    let mut prior = decode_state(ctx.state, ctx.providers, &mut diags);
+    let moves = apply_moved(ctx.config, ctx.sources, &mut prior, &mut diags);
+    if options.refresh {
+        ctx.runtime.block_on(refresh(&mut prior, ctx.providers, &mut diags));
+    }
+    let drift = drift_of(&prior);
+    let dependencies = resource_dependencies(ctx.config);
+
+    let mut plan = Plan {
+        mode: options.mode,
+        prior_lineage: ctx.state.lineage.clone(),
+        prior_serial: ctx.state.serial,
+        drift,
+        ..Plan::default()
+    };
+    let mut evaluated = None;
+    let mut changes: BTreeMap<ResourceInstanceAddr, ResourceChange> = BTreeMap::new();
+    match options.mode {
+        PlanMode::Normal | PlanMode::RefreshOnly => {
+            let observer = PlanObserver {
+                ctx,
+                options,
+                prior: &prior,
+                dependencies: &dependencies,
+                state: RefCell::new(ObserverState::default()),
+            };
+            let settings = EvalSettings {
+                fs: ctx.settings.fs,
+                working_dir: ctx.settings.working_dir.clone(),
+                root_dir: ctx.settings.root_dir.clone(),
+                workspace: ctx.settings.workspace.clone(),
+                impure_unknown: true,
+                validating: false,
+                observer: Some(&observer),
+            };
+            let (module, eval_diags) = evaluate_config(ctx.config, ctx.inputs, ctx.sources, &settings);
+            diags.extend(eval_diags);
+            let state = observer.state.into_inner();
+            diags.extend(state.diags);
+            changes = state.changes;
+            plan.outputs = output_changes(ctx.state, Some(&module));
+            evaluated = Some(module);
+            let seen: HashSet<ResourceInstanceAddr> = changes.keys().cloned().collect();
+            for (addr, instance) in &prior {
+                if !seen.contains(addr) && !state.unexpanded.contains(&addr.without_key()) {
+                    changes.insert(addr.clone(), orphan_change(ctx.config, addr, instance, ActionReason::None));
+                }
+            }
+            if options.mode == PlanMode::RefreshOnly {
+                // Refresh-only changes nothing but the state: every change becomes a no-op
+                // that records what refresh read.
+                changes.retain(|_, c| c.before.is_some());
+                for change in changes.values_mut() {
+                    change.action = Action::NoOp;
+                    change.after = change.before.clone();
+                    change.requires_replace.clear();
+                }
+            }
+        }
+        PlanMode::Destroy => {
+            for (addr, instance) in &prior {
+                let mut change = orphan_change(ctx.config, addr, instance, ActionReason::DeleteBecauseDestroy);
+                change.reason = ActionReason::DeleteBecauseDestroy;
+                changes.insert(addr.clone(), change);
+            }
+            plan.outputs = output_changes(ctx.state, None);
+        }
+    }
+    for (from, to) in moves {
+        if let Some(change) = changes.get_mut(&to) {
+            change.prev_addr = Some(from);
+        }
+    }
+    if !options.targets.is_empty() {
+        keep_targeted(&mut changes, &options.targets);
+    }
+    plan.changes = changes.into_values().collect();
+    plan.diagnostics = diags.sorted();
+    Planned { plan, evaluated }
+}
+
+/// Objects refresh found different from what the last apply saved.
+fn drift_of(prior: &BTreeMap<ResourceInstanceAddr, PriorInstance>) -> Vec<ResourceChange> {
+    let mut out = Vec::new();
+    for (addr, instance) in prior {
+        let same = match &instance.current {
+            Some(current) => current.same_known_value(&instance.saved),
+            None => false,
+        };
+        if same {
+            continue;
+        }
+        out.push(ResourceChange {
+            addr: addr.clone(),
+            prev_addr: None,
+            provider: instance.object.provider.clone(),
+            action: if instance.current.is_some() { Action::Update } else { Action::Delete },
+            reason: ActionReason::None,
+            before: Some(instance.saved.clone()),
+            after: instance.current.clone(),
+            requires_replace: Vec::new(),
+            config: None,
+            private: instance.object.private.clone(),
+            dependencies: instance.object.dependencies.clone(),
+            create_before_destroy: instance.object.create_before_destroy,
+            schema_version: instance.object.schema_version,
+            importing: None,
+        });
+    }
+    out
+}
+
+/// The delete of an instance the configuration no longer has, with the reason Terraform gives.
+fn orphan_change(
+    config: &Config,
+    addr: &ResourceInstanceAddr,
+    instance: &PriorInstance,
+    reason: ActionReason,
+) -> ResourceChange {
+    let reason = if reason != ActionReason::None {
+        reason
+    } else {
+        let module = addr.module.0.iter().try_fold(config, |c, (name, _)| c.children.get(name));
+        match module.map(|m| m.module.resources.get(&addr.resource)) {
+            None => ActionReason::DeleteBecauseNoModule,
+            Some(None) => ActionReason::DeleteBecauseNoResourceConfig,
+            Some(Some(_)) => match addr.key {
+                InstanceKey::Int(_) => ActionReason::DeleteBecauseCountIndex,
+                InstanceKey::Str(_) => ActionReason::DeleteBecauseEachKey,
+                InstanceKey::None => ActionReason::DeleteBecauseNoResourceConfig,
+            },
+        }
+    };
+    let (action, after) = match &instance.current {
+        // Gone already: the plan only forgets it.
+        None => (Action::NoOp, None),
+        Some(_) => (Action::Delete, None),
+    };
+    ResourceChange {
+        addr: addr.clone(),
+        prev_addr: None,
+        provider: instance.object.provider.clone(),
+        action,
+        reason,
+        before: instance.current.clone(),
+        after,
+        requires_replace: Vec::new(),
+        config: None,
+        private: instance.object.private.clone(),
+        dependencies: instance.object.dependencies.clone(),
+        create_before_destroy: instance.object.create_before_destroy,
+        schema_version: instance.object.schema_version,
+        importing: None,
+    }
+}
+
+/// Root module outputs: before from state, after from evaluation (`None`: all removed).
+fn output_changes(state: &State, module: Option<&EvaluatedModule>) -> BTreeMap<String, OutputChange> {
+    let mut out = BTreeMap::new();
+    for (name, saved) in &state.outputs {
+        let before = from_json(&saved.value).with_sensitive(saved.sensitive);
+        out.insert(name.clone(), OutputChange { before: Some(before), after: None, sensitive: saved.sensitive });
+    }
+    if let Some(module) = module {
+        for (name, value) in &module.outputs {
+            let entry = out.entry(name.clone()).or_insert(OutputChange { before: None, after: None, sensitive: false });
+            entry.sensitive |= value.contains_sensitive();
+            entry.after = Some(value.clone());
+        }
+    }
+    out
+}
+
+/// Keeps the targeted instances and, transitively, what they depend on.
+fn keep_targeted(changes: &mut BTreeMap<ResourceInstanceAddr, ResourceChange>, targets: &[Target]) {
+    let mut keep: BTreeSet<ResourceInstanceAddr> =
+        changes.keys().filter(|a| targets.iter().any(|t| t.contains(a))).cloned().collect();
+    let mut queue: Vec<ResourceInstanceAddr> = keep.iter().cloned().collect();
+    while let Some(addr) = queue.pop() {
+        let Some(change) = changes.get(&addr) else { continue };
+        let deps: Vec<AbsResourceAddr> = change.dependencies.clone();
+        for candidate in changes.keys() {
+            if deps.contains(&candidate.without_key()) && keep.insert(candidate.clone()) {
+                queue.push(candidate.clone());
+            }
+        }
+    }
+    changes.retain(|addr, _| keep.contains(addr));
+}
+
+#[derive(Default)]
+struct ObserverState {
+    changes: BTreeMap<ResourceInstanceAddr, ResourceChange>,
+    /// Resources whose instances were not known (their state instances are kept as they are).
+    unexpanded: HashSet<AbsResourceAddr>,
+    /// Module instances by the names of the calls that lead to them, for dependencies.
+    module_instances: BTreeMap<Vec<String>, BTreeSet<ModuleInstance>>,
+    diags: Diagnostics,
+}
+
+/// Plans each resource as evaluation reaches it.
+struct PlanObserver<'a, 'c> {
+    ctx: &'a PlanContext<'c>,
+    options: &'a PlanOptions,
+    prior: &'a BTreeMap<ResourceInstanceAddr, PriorInstance>,
+    dependencies: &'a BTreeMap<ConfigResource, BTreeSet<ConfigResource>>,
+    state: RefCell<ObserverState>,
+}
+
+impl ResourceObserver for PlanObserver<'_, '_> {
+    fn resource(
+        &self,
+        module: &ModuleInstance,
+        resource: &Resource,
+        instances: Option<&[ResourceInstanceConfig]>,
+        diags: &mut Diagnostics,
+    ) -> Vec<Value> {
+        let mut state = self.state.borrow_mut();
+        let names: Vec<String> = module.0.iter().map(|(n, _)| n.clone()).collect();
+        state.module_instances.entry(names.clone()).or_default().insert(module.clone());
+        let abs = AbsResourceAddr { module: module.clone(), resource: resource.key.clone() };
+        let Some(instances) = instances else {
+            state.unexpanded.insert(abs);
+            return Vec::new();
+        };
+        let config_resource = ConfigResource { module: names, resource: resource.key.clone() };
+        let dependencies = self.instance_dependencies(&state, module, &config_resource);
+        let planner = InstancePlanner {
+            sources: self.ctx.sources,
+            providers: self.ctx.providers,
+            resource,
+            dependencies: &dependencies,
+        };
+        let Some(provider) = planner.check_resource(diags) else {
+            return Vec::new();
+        };
+        let mut values = Vec::with_capacity(instances.len());
+        for instance in instances {
+            let addr = ResourceInstanceAddr::new(module.clone(), resource.key.clone(), instance.key.clone());
+            let planned = match resource.key.mode {
+                ResourceMode::Managed => {
+                    let prior = self.prior.get(&addr);
+                    let triggered = self.replace_triggered(&state, module, resource);
+                    let forced = self.options.replace.contains(&addr);
+                    planner.plan_managed(&provider, &addr, &instance.config, prior, forced, triggered, diags)
+                }
+                ResourceMode::Data => {
+                    let pending = dependencies_pending(&state.changes, &dependencies);
+                    self.plan_data(&planner, &provider, &addr, &instance.config, pending, diags)
+                }
+            };
+            match planned {
+                Some(PlannedInstance { change, value }) => {
+                    values.push(value);
+                    state.changes.insert(addr, change);
+                }
+                None => values.push(Value::unknown(slipway_core::Type::Any)),
+            }
+        }
+        values
+    }
+}
+
+impl PlanObserver<'_, '_> {
+    /// The resources one instance depends on, at the module instances that match its own.
+    fn instance_dependencies(
+        &self,
+        state: &ObserverState,
+        module: &ModuleInstance,
+        resource: &ConfigResource,
+    ) -> Vec<AbsResourceAddr> {
+        let mut out = Vec::new();
+        let Some(deps) = self.dependencies.get(resource) else { return out };
+        for dep in deps {
+            let Some(candidates) = state.module_instances.get(&dep.module) else { continue };
+            for candidate in candidates {
+                let shared = candidate.0.iter().zip(&module.0).take_while(|(a, b)| a.0 == b.0).count();
+                if candidate.0[..shared] == module.0[..shared] {
+                    out.push(AbsResourceAddr { module: candidate.clone(), resource: dep.resource.clone() });
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether a change planned for something in `replace_triggered_by` replaces this resource.
+    fn replace_triggered(&self, state: &ObserverState, module: &ModuleInstance, resource: &Resource) -> bool {
+        resource.lifecycle.replace_triggered_by.iter().any(|expr| {
+            slipway_lang::references::expression_references(&expr.expr).iter().any(|found| {
+                let slipway_lang::eval::Reference::Resource(key) = &found.reference else { return false };
+                state.changes.values().any(|c| {
+                    c.addr.module == *module
+                        && c.addr.resource == *key
+                        && !matches!(c.action, Action::NoOp | Action::Read)
+                })
+            })
+        })
+    }
+
+    fn plan_data(
+        &self,
+        planner: &InstancePlanner<'_>,
+        provider: &str,
+        addr: &ResourceInstanceAddr,
+        config: &Value,
+        dependency_pending: bool,
+        diags: &mut Diagnostics,
+    ) -> Option<PlannedInstance> {
+        let (decoded, schema) = planner.decode(provider, addr, config, diags)?;
+        if !decoded.is_wholly_known() || dependency_pending {
+            let reason = if dependency_pending {
+                ActionReason::ReadBecauseDependencyPending
+            } else {
+                ActionReason::ReadBecauseConfigUnknown
+            };
+            let after = crate::objchange::unknown_computed(&schema.block, &decoded);
+            return Some(planner.data_change(provider, addr, Action::Read, reason, decoded, after, schema.version));
+        }
+        let provider_impl = self.ctx.providers.get(provider)?;
+        let response = self.ctx.runtime.block_on(
+            provider_impl
+                .read_data(ReadDataRequest { type_name: addr.resource.type_name.clone(), config: decoded.clone() }),
+        );
+        let failed = response.diagnostics.has_errors();
+        diags.extend(planner.at_resource(response.diagnostics));
+        if failed {
+            return None;
+        }
+        let Some(state) = response.state else {
+            diags.push(
+                Diagnostic::error(
+                    "Provider produced null object",
+                    format!("The provider {provider:?} returned nothing for {addr}. This is a bug in the provider."),
+                )
+                .with_subject(planner.declared_at()),
+            );
+            return None;
+        };
+        let after = crate::marks::mark_schema(state, &schema.block);
+        Some(planner.data_change(provider, addr, Action::NoOp, ActionReason::None, decoded, after, schema.version))
+    }
+}
+
+/// Whether any resource an instance depends on has a change that apply must make first.
+fn dependencies_pending(
+    changes: &BTreeMap<ResourceInstanceAddr, ResourceChange>,
+    dependencies: &[AbsResourceAddr],
+) -> bool {
+    dependencies.iter().any(|dep| {
+        changes
+            .range(ResourceInstanceAddr::new(dep.module.clone(), dep.resource.clone(), InstanceKey::None)..)
+            .take_while(|(a, _)| a.module == dep.module && a.resource == dep.resource)
+            .any(|(_, c)| !matches!(c.action, Action::NoOp))
+    })
+}

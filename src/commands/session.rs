@@ -1,0 +1,123 @@
+//! What the commands that read or change state share: the configuration with its variables, the
+//! providers, the backend and the state lock, and the runtime provider calls run on.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use slipway_core::backend::{Backend, BackendError};
+use slipway_engine::backend_local::LocalBackend;
+use slipway_engine::lock::StateLock;
+use slipway_engine::providers::ProviderSet;
+use slipway_engine::state::StateManager;
+use slipway_lang::evaluate::InputValue;
+use slipway_lang::fs::OsFileSystem;
+use slipway_lang::vars::{CliVar, collect_inputs};
+
+use super::Workspace;
+use crate::cli::VarArgs;
+use crate::diagnostics::{print_diagnostics, print_plain_error};
+
+pub struct Session {
+    pub workspace: Workspace,
+    pub inputs: BTreeMap<String, InputValue>,
+    pub providers: ProviderSet,
+    pub backend: Arc<dyn Backend>,
+    pub workspace_name: String,
+    pub runtime: tokio::runtime::Runtime,
+    pub no_color: bool,
+}
+
+/// Every provider this build of slipway includes.
+pub fn providers() -> ProviderSet {
+    ProviderSet::new(slipway_provider_builtin::providers())
+}
+
+impl Session {
+    /// Loads the configuration and variables; `None` after printing what is wrong.
+    pub fn open(vars: &VarArgs, no_color: bool) -> Option<Session> {
+        let mut workspace = Workspace::load();
+        let fs = OsFileSystem;
+        let cli_vars: Vec<CliVar> = vars
+            .vars
+            .iter()
+            .cloned()
+            .map(CliVar::Assignment)
+            .chain(vars.var_files.iter().cloned().map(CliVar::File))
+            .collect();
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        let dir = workspace.dir.clone();
+        let (inputs, input_diags) =
+            collect_inputs(&workspace.config.module, &dir, &cli_vars, &env, &fs, &mut workspace.sources);
+        workspace.diagnostics.extend(input_diags);
+        if workspace.diagnostics.has_errors() {
+            print_diagnostics(&workspace.diagnostics, &workspace.sources, no_color);
+            return None;
+        }
+        let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+            Ok(runtime) => runtime,
+            Err(e) => {
+                let _ = print_plain_error(&format!("Error: could not start the runtime: {e}"));
+                return None;
+            }
+        };
+        Some(Session {
+            backend: Arc::new(LocalBackend::new(dir)),
+            workspace_name: std::env::var("TF_WORKSPACE").unwrap_or_else(|_| "default".into()),
+            workspace,
+            inputs,
+            providers: providers(),
+            runtime,
+            no_color,
+        })
+    }
+
+    /// Takes the state lock unless `-lock=false`.
+    pub fn lock(&self, enabled: bool, timeout: &str, operation: &str) -> Result<Option<StateLock>, String> {
+        if !enabled {
+            return Ok(None);
+        }
+        let timeout = parse_duration(timeout)?;
+        let acquired =
+            self.runtime.block_on(StateLock::acquire(self.backend.clone(), &self.workspace_name, operation, timeout));
+        match acquired {
+            Ok(lock) => Ok(Some(lock)),
+            Err(BackendError::Locked(info)) => Err(format!(
+                "Error acquiring the state lock\n\nThe state is locked by another run:\n  ID:        {}\n  Path:      {}\n  Operation: {}\n  Who:       {}\n  Version:   {}\n  Created:   {}\n\nWait for it to finish, or, if it is gone, remove the lock with\n    slipway force-unlock {}",
+                info.id, info.path, info.operation, info.who, info.version, info.created, info.id
+            )),
+            Err(e) => Err(format!("Error acquiring the state lock: {e}")),
+        }
+    }
+
+    pub fn release(&self, lock: Option<StateLock>) {
+        if let Some(lock) = lock
+            && let Err(e) = self.runtime.block_on(lock.release())
+        {
+            let _ = print_plain_error(&format!("Error releasing the state lock: {e}"));
+        }
+    }
+
+    pub fn load_state(&self) -> Result<StateManager, String> {
+        self.runtime
+            .block_on(StateManager::load(self.backend.clone(), &self.workspace_name))
+            .map(|(manager, _)| manager)
+            .map_err(|e| format!("Error loading state: {e}"))
+    }
+}
+
+/// `30s`, `5m`, `1h`, `0s`, or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (digits, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let n: u64 =
+        digits.parse().map_err(|_| format!("Invalid duration {text:?}: use a number and a unit, as in 30s or 5m."))?;
+    let seconds = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "ms" => return Ok(Duration::from_millis(n)),
+        _ => return Err(format!("Invalid duration {text:?}: the unit must be ms, s, m or h.")),
+    };
+    Ok(Duration::from_secs(seconds))
+}

@@ -1,0 +1,58 @@
+//! `slipway show [PLANFILE]`: a saved plan as plan prints it, or the state resource by resource.
+
+use std::process::ExitCode;
+
+use slipway_core::render::{Redaction, render_value};
+use slipway_engine::plan::prior::decode_object;
+
+use super::plan::fail;
+use super::session::{Session, providers};
+use crate::cli::{ShowArgs, VarArgs};
+
+pub fn run(args: &ShowArgs) -> ExitCode {
+    if let Some(path) = &args.plan_file {
+        let saved = match super::planfile::load(path) {
+            Ok(saved) => saved,
+            Err(message) => return fail(&message),
+        };
+        if args.json {
+            println!("{}", crate::render::plan_json::plan_to_json(&saved.plan));
+        } else {
+            print!("{}", crate::render::render_plan(&saved.plan, crate::render::use_color(args.no_color)));
+        }
+        return ExitCode::SUCCESS;
+    }
+    let Some(session) = Session::open(&VarArgs::default(), args.no_color) else {
+        return ExitCode::from(1);
+    };
+    let manager = match session.load_state() {
+        Ok(manager) => manager,
+        Err(message) => return fail(&message),
+    };
+    let state = manager.state();
+    if args.json {
+        println!("{}", String::from_utf8_lossy(&state.to_json()));
+        return ExitCode::SUCCESS;
+    }
+    if state.is_empty() {
+        println!("The state file is empty. No resources are represented.");
+        return ExitCode::SUCCESS;
+    }
+    let providers = providers();
+    for (addr, object) in &state.instances {
+        println!("# {addr}:");
+        let kind = if addr.resource.mode == slipway_core::address::ResourceMode::Data { "data" } else { "resource" };
+        match decode_object(addr, object, &providers) {
+            Ok(value) => {
+                let body = render_value(&value, Redaction::Redact);
+                println!("{kind} {:?} {:?} {body}\n", addr.resource.type_name, addr.resource.name);
+            }
+            Err(d) => println!("# ({})\n", d.detail),
+        }
+    }
+    if !state.outputs.is_empty() {
+        println!("\nOutputs:\n");
+        super::output::print_all_outputs(state, false);
+    }
+    ExitCode::SUCCESS
+}

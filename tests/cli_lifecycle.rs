@@ -1,0 +1,136 @@
+//! End-to-end tests of the lifecycle commands: `init`, `plan -out`, `apply`, a second plan with
+//! `-detailed-exitcode`, `output`, `show`, `destroy`, run as a user runs them with the built-in
+//! providers, and what they did read back from disk.
+
+// Tests set up their fixtures on the real file system and read back what apply wrote.
+#![allow(clippy::disallowed_methods)]
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn slipway(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("slipway").expect("slipway binary");
+    cmd.current_dir(dir).env("NO_COLOR", "1").env_remove("TF_WORKSPACE");
+    cmd
+}
+
+fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = slipway(dir).args(args).output().expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const CONFIG: &str = r#"variable "n" {
+  default = 3
+}
+
+resource "terraform_data" "a" {
+  count = var.n
+  input = "a${count.index}"
+}
+
+resource "null_resource" "b" {
+  triggers = {
+    first = terraform_data.a[0].id
+  }
+}
+
+resource "local_file" "f" {
+  filename = "${path.module}/out.txt"
+  content  = "${terraform_data.a[1].output} ${null_resource.b.id}"
+}
+
+output "ids" {
+  value = terraform_data.a[*].id
+}
+
+output "content" {
+  value = local_file.f.content
+}
+"#;
+
+fn state_json(dir: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(dir.join("slipway.tfstate")).expect("state file");
+    serde_json::from_str(&text).expect("state is JSON")
+}
+
+#[test]
+fn init_plan_apply_replan_destroy() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    std::fs::write(d.join("main.tf"), CONFIG).expect("write config");
+
+    let (code, out, err) = run(d, &["init"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("successfully initialized"), "{out}");
+
+    let (code, out, err) = run(d, &["plan", "-out=tfplan", "-detailed-exitcode"]);
+    assert_eq!(code, 2, "changes are exit code 2: {out}{err}");
+    assert!(out.contains("Plan: 5 to add, 0 to change, 0 to destroy."), "{out}");
+    assert!(!d.join("slipway.tfstate").exists(), "plan writes no state");
+
+    let (code, out, err) = run(d, &["apply", "tfplan"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Apply complete! Resources: 5 added, 0 changed, 0 destroyed."), "{out}");
+
+    // What apply did, read back: the file with the values known only after apply, the state.
+    let state = state_json(d);
+    let null_id = state["resources"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["type"] == "null_resource"))
+        .and_then(|r| r["instances"][0]["attributes"]["id"].as_str())
+        .expect("null_resource id in state")
+        .to_string();
+    let written = std::fs::read_to_string(d.join("out.txt")).expect("local_file wrote out.txt");
+    assert_eq!(written, format!("a1 {null_id}"));
+    let (code, out, _) = run(d, &["output", "-raw", "content"]);
+    assert_eq!((code, out), (0, written.clone()));
+    let (code, out, _) = run(d, &["output", "-json", "ids"]);
+    assert_eq!(code, 0);
+    let ids: Vec<String> = serde_json::from_str(&out).expect("ids as JSON");
+    assert_eq!(ids.len(), 3);
+
+    // Idempotence: nothing to do, exit code 0.
+    let (code, out, err) = run(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("No changes."), "{out}");
+
+    // The saved plan was applied: applying it again is refused, and changes nothing.
+    let serial = state_json(d)["serial"].clone();
+    let (code, _, err) = run(d, &["apply", "tfplan"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("Saved plan is stale"), "{err}");
+    assert_eq!(state_json(d)["serial"], serial);
+
+    // Scaling down deletes exactly the instance count no longer includes.
+    let (code, out, err) = run(d, &["apply", "-auto-approve", "-var", "n=2"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("terraform_data.a[2]: Destroying..."), "{out}");
+    assert!(out.contains("Resources: 0 added, 0 changed, 1 destroyed."), "{out}");
+
+    let (code, out, err) = run(d, &["destroy", "-auto-approve", "-var", "n=2"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Destroy complete! Resources: 4 destroyed."), "{out}");
+    let state = state_json(d);
+    assert_eq!(state["resources"], serde_json::json!([]));
+    assert_eq!(state["outputs"], serde_json::json!({}));
+    assert!(!d.join("out.txt").exists(), "destroy removed the file");
+}
+
+#[test]
+fn a_plan_made_before_the_configuration_changed_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    std::fs::write(d.join("main.tf"), "resource \"terraform_data\" \"a\" {\n  input = 1\n}\n").expect("write");
+    let (code, _, err) = run(d, &["plan", "-out=tfplan"]);
+    assert_eq!(code, 0, "{err}");
+    std::fs::write(d.join("main.tf"), "resource \"terraform_data\" \"a\" {\n  input = 2\n}\n").expect("write");
+    let (code, _, err) = run(d, &["apply", "tfplan"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("does not match the configuration"), "{err}");
+    assert!(!d.join("slipway.tfstate").exists(), "nothing was applied");
+}

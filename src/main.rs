@@ -10,6 +10,9 @@
 mod cli;
 mod commands;
 mod diagnostics;
+// Used by the plan and show commands, which come next.
+#[allow(dead_code, unused_imports)]
+mod render;
 
 use std::process::ExitCode;
 

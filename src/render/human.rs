@@ -233,8 +233,7 @@ impl Printer {
             show_next = false;
             if let Some((last, earlier)) = skipped.split_last() {
                 self.hidden(&mut out, indent, "element", earlier.len());
-                let value = self.render(last, indent + 1, unchanged_opts);
-                let _ = writeln!(out, "{}{}{value},", pad(indent + 1), self.symbol(last.act));
+                self.element(&mut out, last, indent, unchanged_opts);
             }
             skipped.clear();
             let item_opts = if item.act == Act::NoOp {
@@ -243,9 +242,7 @@ impl Printer {
                 show_next = true;
                 changed_opts
             };
-            self.warnings(&mut out, item, indent + 1);
-            let value = self.render(item, indent + 1, item_opts);
-            let _ = writeln!(out, "{}{}{value},", pad(indent + 1), self.symbol(item.act));
+            self.element(&mut out, item, indent, item_opts);
         }
         self.hidden(&mut out, indent, "element", skipped.len());
         let _ = write!(out, "{}{}]{null}", pad(indent), self.symbol(Act::NoOp));
@@ -266,13 +263,18 @@ impl Printer {
                 hidden += 1;
                 continue;
             }
-            self.warnings(&mut out, item, indent + 1);
-            let value = self.render(item, indent + 1, child);
-            let _ = writeln!(out, "{}{}{value},", pad(indent + 1), self.symbol(item.act));
+            self.element(&mut out, item, indent, child);
         }
         self.hidden(&mut out, indent, "element", hidden);
         let _ = write!(out, "{}{}]{null}", pad(indent), self.symbol(Act::NoOp));
         out
+    }
+
+    /// One element of a list or set, `+ value,`, after any warning about it.
+    fn element(&self, out: &mut String, item: &Diff, indent: usize, opts: Opts) {
+        self.warnings(out, item, indent + 1);
+        let value = self.render(item, indent + 1, opts);
+        let _ = writeln!(out, "{}{}{value},", pad(indent + 1), self.symbol(item.act));
     }
 
     /// A resource or nested block: attributes, then each nested block type after a blank line.

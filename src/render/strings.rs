@@ -2,6 +2,7 @@
 //! `<<-EOT` heredoc (with a line diff when it changes), or as `jsonencode(...)` with a structural
 //! diff when it holds a JSON object or array.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use similar::{DiffTag, TextDiff};
@@ -15,6 +16,23 @@ use super::human::{Opts, Printer, pad};
 /// Unchanged lines kept around each changed line of a multi-line string; longer unchanged runs
 /// are counted instead of shown.
 const CONTEXT_LINES: usize = 3;
+
+/// A heredoc line as it can be printed safely: control characters other than tab are escaped, so
+/// text from a remote system cannot move the cursor or change colours in the user's terminal.
+fn visible(line: &str) -> Cow<'_, str> {
+    if !line.chars().any(|c| c.is_control() && c != '\t') {
+        return Cow::Borrowed(line);
+    }
+    let mut out = String::with_capacity(line.len() + 8);
+    for c in line.chars() {
+        if c.is_control() && c != '\t' {
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
 
 /// How a string is shown.
 enum Shown {
@@ -131,7 +149,7 @@ impl Printer {
     fn plain_lines(&self, text: &str, indent: usize) -> String {
         let mut out = String::new();
         for line in text.split('\n') {
-            let _ = writeln!(out, "{}{}{line}", pad(indent + 1), self.symbol(Act::NoOp));
+            let _ = writeln!(out, "{}{}{}", pad(indent + 1), self.symbol(Act::NoOp), visible(line));
         }
         out
     }
@@ -145,7 +163,7 @@ impl Printer {
         let mut out = String::new();
         let mut shown_up_to = 0;
         let line = |out: &mut String, act: Act, text: &str| {
-            let _ = writeln!(out, "{}{}{text}", pad(indent + 1), self.symbol(act));
+            let _ = writeln!(out, "{}{}{}", pad(indent + 1), self.symbol(act), visible(text));
         };
         let hidden = |out: &mut String, count: usize| {
             if count > 0 {
@@ -193,5 +211,16 @@ impl Printer {
         } else {
             format!("jsonencode({rendered}){forces}")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(visible("plain\ttext"), "plain\ttext");
+        assert_eq!(visible("red \u{1b}[31m"), "red \\u001b[31m");
     }
 }

@@ -434,3 +434,64 @@ fn color_codes_when_asked() {
     assert!(out.contains("\x1b[32m+\x1b[0m"));
     assert_snapshot!(out.replace('\x1b', "␛"));
 }
+
+#[test]
+fn edge_cases() {
+    let before = obj([
+        ("id", s("x-1")),
+        ("empty_to_some", strings(&[])),
+        ("some_to_empty", strings(&["a"])),
+        ("null_to_value", Value::null(Type::String)),
+        ("value_to_null", s("gone")),
+        ("one_line_to_many", s("single")),
+        ("json_to_text", s(r#"{"a":1}"#)),
+        ("escape", s("line one\nline two")),
+        ("numbers", Value::map(Type::Number, [("a".to_string(), n(1))].into())),
+        ("flags", Value::set(Type::Bool, vec![Value::bool(true)])),
+        ("labels", string_map([("app", s("web")), ("tier", secret("frontend"))])),
+        ("weird key", s("same")),
+        ("rules", blocks(vec![obj([("port", n(80))]), obj([("port", n(443))])])),
+    ]);
+    let after = obj([
+        ("id", s("x-1")),
+        ("empty_to_some", strings(&["a"])),
+        ("some_to_empty", strings(&[])),
+        ("null_to_value", s("new")),
+        ("value_to_null", Value::null(Type::String)),
+        ("one_line_to_many", s("first\nsecond\n")),
+        ("json_to_text", s("plain")),
+        ("escape", s("line one\nline \u{1b}[31mtwo")),
+        ("numbers", Value::map(Type::Number, [("a".to_string(), n(2)), ("b".to_string(), n(3))].into())),
+        ("flags", Value::set(Type::Bool, vec![Value::bool(false)])),
+        ("labels", string_map([("app", s("web")), ("tier", secret("backend"))])),
+        ("weird key", s("same")),
+        ("rules", blocks(vec![obj([("port", n(80))])])),
+    ]);
+    let plan = plan(vec![change("thing_thing.a", Action::Update, Some(before), Some(after))]);
+    let out = text(&plan);
+    assert!(!out.contains('\x1b'), "control characters are escaped:\n{out}");
+    assert!(!out.contains("frontend") && !out.contains("backend"));
+    assert_snapshot!(out);
+}
+
+#[test]
+fn sensitivity_of_blocks_changes() {
+    let cred = |user: &str| obj([("user", s(user))]);
+    let plan = plan(vec![change(
+        "thing_thing.b",
+        Action::Update,
+        Some(obj([
+            ("id", s("b")),
+            ("auth", blocks(vec![cred("admin")])),
+            ("key", blocks(vec![cred("k")]).mark_sensitive()),
+        ])),
+        Some(obj([
+            ("id", s("b")),
+            ("auth", blocks(vec![cred("admin")]).mark_sensitive()),
+            ("key", blocks(vec![cred("k2")]).mark_sensitive()),
+        ])),
+    )]);
+    let out = text(&plan);
+    assert!(!out.contains("admin") && !out.contains("k2"));
+    assert_snapshot!(out);
+}

@@ -86,10 +86,11 @@ pub fn mark_schema(value: Value, block: &BlockSchema) -> Value {
         return Value::null(block.value_type());
     };
     for (name, attr) in &block.attributes {
+        // A null holds no secret: leaving it unmarked keeps "unset" visible as such in plans.
         if attr.sensitive
             && let Some(v) = entries.remove(name)
         {
-            entries.insert(name.clone(), v.mark_sensitive());
+            entries.insert(name.clone(), if v.is_null() { v } else { v.mark_sensitive() });
         }
     }
     for (name, nested) in &block.blocks {

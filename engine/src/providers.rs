@@ -36,6 +36,11 @@ impl ProviderSet {
         }
     }
 
+    /// Every provider's schema by name, for renderers that tell attributes from blocks.
+    pub fn schemas(&self) -> BTreeMap<String, slipway_core::schema::ProviderSchema> {
+        self.providers.iter().map(|(n, p)| (n.clone(), p.schema().clone())).collect()
+    }
+
     /// Every resource type (or data source) the provider `name` serves, for suggestions.
     pub fn type_names(&self, name: &str, mode: ResourceMode) -> Vec<String> {
         match self.providers.get(name) {

@@ -115,7 +115,14 @@ fn apply_with_lock(
             if planned.plan.diagnostics.has_errors() {
                 return ExitCode::from(1);
             }
-            print!("{}", crate::render::render_plan(&planned.plan, crate::render::use_color(session.no_color)));
+            print!(
+                "{}",
+                crate::render::render_plan_with_schemas(
+                    &planned.plan,
+                    &session.providers.schemas(),
+                    crate::render::use_color(session.no_color)
+                )
+            );
             if !planned.plan.has_changes() {
                 // Still save refreshed values and outputs, as Terraform does.
                 if kind == Kind::Apply || kind == Kind::Refresh {

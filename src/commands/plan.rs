@@ -40,9 +40,16 @@ fn plan_with_lock(session: &Session, args: &PlanArgs, options: &PlanOptions) -> 
         return ExitCode::from(1);
     }
     if args.json {
-        println!("{}", crate::render::plan_json::plan_to_json(&planned.plan));
+        println!("{}", crate::render::plan_to_json(&planned.plan));
     } else {
-        print!("{}", crate::render::render_plan(&planned.plan, crate::render::use_color(session.no_color)));
+        print!(
+            "{}",
+            crate::render::render_plan_with_schemas(
+                &planned.plan,
+                &session.providers.schemas(),
+                crate::render::use_color(session.no_color)
+            )
+        );
     }
     if let Some(path) = &args.out {
         if let Err(message) = super::planfile::save(path, &planned.plan, session) {

@@ -16,9 +16,16 @@ pub fn run(args: &ShowArgs) -> ExitCode {
             Err(message) => return fail(&message),
         };
         if args.json {
-            println!("{}", crate::render::plan_json::plan_to_json(&saved.plan));
+            println!("{}", crate::render::plan_to_json(&saved.plan));
         } else {
-            print!("{}", crate::render::render_plan(&saved.plan, crate::render::use_color(args.no_color)));
+            print!(
+                "{}",
+                crate::render::render_plan_with_schemas(
+                    &saved.plan,
+                    &providers().schemas(),
+                    crate::render::use_color(args.no_color)
+                )
+            );
         }
         return ExitCode::SUCCESS;
     }

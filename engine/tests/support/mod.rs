@@ -1,0 +1,200 @@
+//! A test provider and a harness that plans and applies configurations written to a temporary
+//! directory, the way the CLI does, with local state.
+
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use slipway_core::provider::{
+    ApplyRequest, ApplyResponse, PlanRequest, PlanResponse, Provider, ReadBatchRequest, ReadBatchResponse,
+};
+use slipway_core::schema::{AttributeSchema, BlockSchema, ProviderSchema, ResourceSchema};
+use slipway_core::{Diagnostic, Diagnostics, Type, Value};
+use slipway_engine::apply::{ApplyContext, ApplyOutcome, apply};
+use slipway_engine::backend_local::LocalBackend;
+use slipway_engine::hooks::Quiet;
+use slipway_engine::plan::{PlanContext, PlanOptions, Planned, plan};
+use slipway_engine::providers::ProviderSet;
+use slipway_engine::state::StateManager;
+use slipway_lang::evaluate::{ApplyEvaluator, EvalSettings};
+use slipway_lang::fs::OsFileSystem;
+use slipway_lang::load::load_config;
+use slipway_lang::source::Sources;
+use slipway_lang::vars::collect_inputs;
+
+/// `test_thing`: `name` (forces replacement), `value` (updates in place), computed `id`. Objects
+/// live in memory; names in `fail_on` fail to create.
+pub struct TestProvider {
+    schema: ProviderSchema,
+    pub objects: Mutex<BTreeMap<String, Value>>,
+    pub fail_on: Mutex<BTreeSet<String>>,
+    next_id: AtomicU64,
+}
+
+impl TestProvider {
+    pub fn new() -> Arc<TestProvider> {
+        let block = BlockSchema::new()
+            .attribute("name", AttributeSchema::required(Type::String).force_new())
+            .attribute("value", AttributeSchema::optional(Type::String))
+            .attribute("id", AttributeSchema::computed(Type::String));
+        let mut schema = ProviderSchema::default();
+        schema.resources.insert("test_thing".into(), ResourceSchema { version: 0, block });
+        Arc::new(TestProvider {
+            schema,
+            objects: Mutex::new(BTreeMap::new()),
+            fail_on: Mutex::new(BTreeSet::new()),
+            next_id: AtomicU64::new(1),
+        })
+    }
+
+    pub fn names(&self) -> BTreeSet<String> {
+        self.objects
+            .lock()
+            .expect("lock")
+            .values()
+            .filter_map(|v| v.get_attr("name")?.as_str().map(String::from))
+            .collect()
+    }
+}
+
+#[async_trait]
+impl Provider for TestProvider {
+    fn schema(&self) -> &ProviderSchema {
+        &self.schema
+    }
+
+    fn plan(&self, request: PlanRequest) -> PlanResponse {
+        let id = match &request.prior {
+            Some(prior) => prior.get_attr("id").cloned().unwrap_or_else(|| Value::unknown(Type::String)),
+            None => Value::unknown(Type::String),
+        };
+        let planned = Value::object_from([
+            ("name", request.config.get_attr("name").cloned().unwrap_or_else(|| Value::null(Type::String))),
+            ("value", request.config.get_attr("value").cloned().unwrap_or_else(|| Value::null(Type::String))),
+            ("id", id),
+        ]);
+        PlanResponse { planned: Some(planned), ..Default::default() }
+    }
+
+    async fn apply(&self, request: ApplyRequest) -> ApplyResponse {
+        let mut response = ApplyResponse::default();
+        match (request.prior, request.planned) {
+            (Some(prior), None) => {
+                let id = prior.get_attr("id").and_then(Value::as_str).unwrap_or_default().to_string();
+                self.objects.lock().expect("lock").remove(&id);
+            }
+            (prior, Some(planned)) => {
+                let name = planned.get_attr("name").and_then(Value::as_str).unwrap_or_default().to_string();
+                if self.fail_on.lock().expect("lock").contains(&name) {
+                    let mut d = Diagnostics::new();
+                    d.push(Diagnostic::error("Creation failed", format!("test_thing {name:?} is set to fail")));
+                    response.diagnostics = d;
+                    response.new_state = prior;
+                    return response;
+                }
+                let id = match prior.as_ref().and_then(|p| p.get_attr("id")).and_then(Value::as_str) {
+                    Some(id) => id.to_string(),
+                    None => format!("thing-{}", self.next_id.fetch_add(1, Ordering::SeqCst)),
+                };
+                let object = Value::object_from([
+                    ("name", Value::string(name)),
+                    ("value", planned.get_attr("value").cloned().unwrap_or_else(|| Value::null(Type::String))),
+                    ("id", Value::string(id.clone())),
+                ]);
+                self.objects.lock().expect("lock").insert(id, object.clone());
+                response.new_state = Some(object);
+            }
+            (None, None) => {}
+        }
+        response
+    }
+
+    async fn read_batch(&self, request: ReadBatchRequest) -> ReadBatchResponse {
+        let objects = self.objects.lock().expect("lock");
+        let current = request
+            .instances
+            .iter()
+            .map(|i| {
+                let id = i.prior.get_attr("id").and_then(Value::as_str).unwrap_or_default();
+                objects.get(id).cloned()
+            })
+            .collect();
+        ReadBatchResponse { current, diagnostics: Diagnostics::new() }
+    }
+}
+
+/// A working directory with a configuration, a test provider and local state.
+pub struct Harness {
+    pub dir: tempfile::TempDir,
+    pub provider: Arc<TestProvider>,
+    pub runtime: tokio::runtime::Runtime,
+}
+
+impl Harness {
+    pub fn new(main_tf: &str) -> Harness {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("main.tf"), main_tf).expect("write main.tf");
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("rt");
+        Harness { dir, provider: TestProvider::new(), runtime }
+    }
+
+    pub fn write(&self, main_tf: &str) {
+        std::fs::write(self.dir.path().join("main.tf"), main_tf).expect("write main.tf");
+    }
+
+    fn providers(&self) -> ProviderSet {
+        ProviderSet::new([("test", self.provider.clone() as Arc<dyn Provider>)])
+    }
+
+    /// Plans, and applies the plan when `apply` is set; the plan and the apply's outcome.
+    pub fn run(&self, options: &PlanOptions, apply_it: bool) -> (Planned, Option<ApplyOutcome>) {
+        let path: &Path = self.dir.path();
+        let fs = OsFileSystem;
+        let mut sources = Sources::new();
+        let (config, diags) = load_config(path, &fs, &mut sources);
+        assert!(!diags.has_errors(), "{diags:?}");
+        let (inputs, _) = collect_inputs(&config.module, path, &[], &[], &fs, &mut sources);
+        let settings = EvalSettings::new(&fs, path, "default");
+        let backend = Arc::new(LocalBackend::new(path));
+        let providers = self.providers();
+        let mut manager = self.runtime.block_on(StateManager::load(backend, "default")).expect("state").0;
+        let ctx = PlanContext {
+            config: &config,
+            sources: &sources,
+            inputs: &inputs,
+            settings: &settings,
+            state: manager.state(),
+            providers: &providers,
+            runtime: self.runtime.handle(),
+        };
+        let planned = plan(&ctx, options);
+        assert!(!planned.plan.diagnostics.has_errors(), "{:?}", planned.plan.diagnostics);
+        if !apply_it {
+            return (planned, None);
+        }
+        let mut evaluator = planned.evaluated.clone().map(|m| ApplyEvaluator::new(&config, &sources, &settings, m));
+        let cancel = AtomicBool::new(false);
+        let outcome = self.runtime.block_on(apply(ApplyContext {
+            plan: &planned.plan,
+            providers: &providers,
+            evaluator: evaluator.as_mut(),
+            state: &mut manager,
+            hook: &Quiet,
+            parallelism: 10,
+            cancel: &cancel,
+        }));
+        self.runtime.block_on(manager.persist(path)).expect("persist");
+        (planned, Some(outcome))
+    }
+
+    /// The instance addresses in the saved state.
+    pub fn state_addresses(&self) -> Vec<String> {
+        let backend = Arc::new(LocalBackend::new(self.dir.path()));
+        let manager = self.runtime.block_on(StateManager::load(backend, "default")).expect("state").0;
+        manager.state().instances.keys().map(ToString::to_string).collect()
+    }
+}

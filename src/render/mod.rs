@@ -1,0 +1,25 @@
+//! Renderers of plans for people and for programs: the human plan as Terraform prints it, and
+//! the JSON document of `terraform show -json PLANFILE`. Every renderer redacts sensitive values
+//! (invariant 9).
+
+mod diff;
+mod human;
+mod pairing;
+mod palette;
+mod plan;
+mod plan_json;
+mod strings;
+
+#[cfg(test)]
+mod tests;
+
+pub use plan::render_plan_with_schemas;
+#[cfg(test)]
+pub use plan::{Schemas, render_plan};
+pub use plan_json::plan_to_json;
+
+/// Colour only on a terminal, and never with -no-color or NO_COLOR.
+pub fn use_color(no_color: bool) -> bool {
+    use std::io::IsTerminal;
+    !no_color && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}

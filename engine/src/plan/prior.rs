@@ -37,7 +37,10 @@ pub fn decode_state(
         }
         match decode_object(addr, object, providers) {
             Ok(saved) => {
-                out.insert(addr.clone(), PriorInstance { object: object.clone(), current: Some(saved.clone()), saved });
+                // The decoded value replaces the JSON: the planner never reads the JSON again,
+                // and keeping both doubles the memory of a large state.
+                let object = InstanceObject { attributes: serde_json::Value::Null, ..object.clone() };
+                out.insert(addr.clone(), PriorInstance { object, current: Some(saved.clone()), saved });
             }
             Err(d) => diags.push(d),
         }

@@ -40,6 +40,7 @@ impl TestProvider {
         let block = BlockSchema::new()
             .attribute("name", AttributeSchema::required(Type::String).force_new())
             .attribute("value", AttributeSchema::optional(Type::String))
+            .attribute("triggers", AttributeSchema::optional(Type::map(Type::String)).force_new())
             .attribute("id", AttributeSchema::computed(Type::String));
         let mut schema = ProviderSchema::default();
         schema.resources.insert("test_thing".into(), ResourceSchema { version: 0, block });
@@ -72,9 +73,24 @@ impl Provider for TestProvider {
             Some(prior) => prior.get_attr("id").cloned().unwrap_or_else(|| Value::unknown(Type::String)),
             None => Value::unknown(Type::String),
         };
+        // A change of `triggers` (force-new) gives the replacement a new id.
+        let prior_triggers = request.prior.as_ref().and_then(|p| p.get_attr("triggers")).cloned();
+        let new_triggers = request.config.get_attr("triggers").cloned();
+        let replacing = match (&prior_triggers, &new_triggers) {
+            (None, _) => false,
+            (Some(old), new) => {
+                let new = new.clone().unwrap_or_else(|| Value::null(Type::map(Type::String)));
+                !(old.is_wholly_known() && new.is_wholly_known() && old.same_known_value(&new))
+            }
+        };
+        let id = if replacing { Value::unknown(Type::String) } else { id };
         let planned = Value::object_from([
             ("name", request.config.get_attr("name").cloned().unwrap_or_else(|| Value::null(Type::String))),
             ("value", request.config.get_attr("value").cloned().unwrap_or_else(|| Value::null(Type::String))),
+            (
+                "triggers",
+                request.config.get_attr("triggers").cloned().unwrap_or_else(|| Value::null(Type::map(Type::String))),
+            ),
             ("id", id),
         ]);
         PlanResponse { planned: Some(planned), ..Default::default() }
@@ -103,6 +119,10 @@ impl Provider for TestProvider {
                 let object = Value::object_from([
                     ("name", Value::string(name)),
                     ("value", planned.get_attr("value").cloned().unwrap_or_else(|| Value::null(Type::String))),
+                    (
+                        "triggers",
+                        planned.get_attr("triggers").cloned().unwrap_or_else(|| Value::null(Type::map(Type::String))),
+                    ),
                     ("id", Value::string(id.clone())),
                 ]);
                 self.objects.lock().expect("lock").insert(id, object.clone());

@@ -296,7 +296,14 @@ fn evaluate_resource(
         configs.push(ResourceInstanceConfig { key, config, repetition });
     }
     let mut answered = match settings.observer {
-        Some(observer) => observer.resource(&evaluated.path, resource, Some(&configs), diags),
+        Some(observer) => {
+            let answer = observer.resource(&evaluated.path, resource, Some(&configs), diags);
+            // The observer has what it needs; apply evaluates configurations again anyway.
+            for config in &mut configs {
+                config.config = Value::null(Type::Any);
+            }
+            answer
+        }
         None => Vec::new(),
     };
     if answered.len() != configs.len() {
@@ -313,6 +320,11 @@ impl EvaluatedModule {
     /// Collects a resource's instance values into the value references to it resolve to.
     fn collect_resource(&mut self, resource: &Resource) {
         let Some(values) = self.instance_values.get(&resource.key) else { return };
+        if resource.count.is_none() && resource.for_each.is_none() {
+            // A single instance is resolved from `instance_values` directly: no second copy.
+            self.resource_values.remove(&resource.key);
+            return;
+        }
         let pairs: Vec<(InstanceKey, Value)> = values.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         self.resource_values.insert(resource.key.clone(), collect_instances(Some(&pairs), resource.count.is_some()));
     }

@@ -58,7 +58,7 @@ impl Scope for ModuleScope<'_> {
                 undeclared("input variable", name, self.module.variables.keys().map(String::as_str).collect())
             }),
             Reference::Local(name) => self.module.locals.get(name).cloned().ok_or_else(|| undeclared("local value", name, self.module.declared.locals.iter().map(String::as_str).collect())),
-            Reference::Resource(key) => self.module.resource_values.get(key).cloned().ok_or_else(|| {
+            Reference::Resource(key) => self.module.resource_values.get(key).cloned().or_else(|| single_instance(self.module, key)).ok_or_else(|| {
                 let candidates: Vec<String> = self.module.declared.resources.iter().filter(|k| k.mode == key.mode).map(|k| k.to_string()).collect();
                 let what = if key.mode == ResourceMode::Managed { "resource" } else { "data source" };
                 ScopeError {
@@ -200,6 +200,15 @@ pub(super) fn eval_expr_with(
     let value = evaluator.eval_with(&expr.expr, bindings);
     diags.extend(evaluator.take_diagnostics());
     value
+}
+
+/// The value of a resource without `count` or `for_each`, kept only among the instance values.
+fn single_instance(module: &EvaluatedModule, key: &ResourceKey) -> Option<Value> {
+    let values = module.instance_values.get(key)?;
+    match values.first() {
+        Some((InstanceKey::None, value)) if values.len() == 1 => Some(value.clone()),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -45,6 +45,29 @@ pub enum Command {
     Show(ShowArgs),
     /// Show output values from the state.
     Output(OutputArgs),
+    /// Bring an existing object under management: slipway import ADDRESS ID.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub vars: VarArgs,
+    /// Take the state lock (default true).
+    #[arg(long, value_name = "BOOL", default_value = "true", action = clap::ArgAction::Set)]
+    pub lock: bool,
+    /// How long to wait for the state lock: 0s, 30s, 5m.
+    #[arg(long, value_name = "DURATION", default_value = "0s")]
+    pub lock_timeout: String,
+    /// Ask for missing variables interactively (default true; slipway never asks).
+    #[arg(long, value_name = "BOOL", default_value = "true", action = clap::ArgAction::Set)]
+    pub input: bool,
+    #[arg(long)]
+    pub no_color: bool,
+    /// Where the object goes, as a resource instance address: aws_instance.web["a"].
+    pub address: String,
+    /// The provider's ID of the existing object.
+    pub id: String,
 }
 
 #[derive(Debug, Args, Default)]

@@ -237,10 +237,16 @@ fn finish(
     }
     let what = match kind {
         Kind::Destroy => format!("Destroy complete! Resources: {} destroyed.", outcome.destroyed),
-        _ => format!(
-            "Apply complete! Resources: {} added, {} changed, {} destroyed.",
-            outcome.added, outcome.changed, outcome.destroyed
-        ),
+        _ => {
+            let imported =
+                if outcome.imported > 0 { format!("{} imported, ", outcome.imported) } else { String::new() };
+            let forgotten =
+                if outcome.forgotten > 0 { format!(", {} forgotten", outcome.forgotten) } else { String::new() };
+            format!(
+                "Apply complete! Resources: {imported}{} added, {} changed, {} destroyed{forgotten}.",
+                outcome.added, outcome.changed, outcome.destroyed
+            )
+        }
     };
     println!("\n{what}");
     if kind != Kind::Destroy {

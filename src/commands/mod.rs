@@ -4,6 +4,7 @@
 mod apply;
 mod console;
 mod fmt;
+mod import;
 mod init;
 mod output;
 mod plan;
@@ -41,6 +42,7 @@ pub fn run(command: Command) -> ExitCode {
         }
         Command::Show(args) => show::run(&args),
         Command::Output(args) => output::run(&args),
+        Command::Import(args) => import::run(&args),
     }
 }
 

@@ -53,6 +53,10 @@ pub struct ApplyOutcome {
     pub added: usize,
     pub changed: usize,
     pub destroyed: usize,
+    /// Objects brought under management by `import` blocks.
+    pub imported: usize,
+    /// Objects removed from state and left to exist (`removed` with `destroy = false`).
+    pub forgotten: usize,
     /// Operations that never started: dependents of a failure, or everything after Ctrl-C.
     pub not_started: usize,
     pub interrupted: bool,
@@ -81,10 +85,12 @@ pub async fn apply(ctx: ApplyContext<'_, '_>) -> ApplyOutcome {
         }
     };
     let ApplyContext { plan, providers, mut evaluator, state, hook, parallelism, cancel } = ctx;
-    if let Err(e) = state.record_all(unchanged_updates(plan, state)).await {
+    if let Err(e) = state.record_all(state_only_updates(plan, state)).await {
         outcome.diagnostics.push(persist_error(e));
         return outcome;
     }
+    outcome.imported = plan.changes.iter().filter(|c| c.importing.is_some()).count();
+    outcome.forgotten = plan.changes.iter().filter(|c| c.action == Action::Forget).count();
     // Data sources read while planning and unchanged instances are what they are.
     if let Some(evaluator) = evaluator.as_deref_mut() {
         for change in &plan.changes {
@@ -174,12 +180,27 @@ pub async fn apply(ctx: ApplyContext<'_, '_>) -> ApplyOutcome {
     outcome
 }
 
-/// State entries for instances the plan leaves alone but whose saved record is out of date:
-/// refreshed values, moved addresses, data sources read while planning.
-fn unchanged_updates(plan: &Plan, state: &StateManager) -> Vec<JournalEntry> {
+/// State entries that need no provider call: instances the plan leaves alone but whose saved
+/// record is out of date (refreshed values, moved addresses, imports, data sources read while
+/// planning), and instances the plan forgets.
+fn state_only_updates(plan: &Plan, state: &StateManager) -> Vec<JournalEntry> {
     let mut entries = Vec::new();
     for change in &plan.changes {
+        if change.action == Action::Forget {
+            entries.push(JournalEntry::Remove { address: change.addr.clone() });
+            continue;
+        }
         if change.action != Action::NoOp {
+            // An imported object is recorded before it is changed, so that it stays managed
+            // whatever becomes of the change.
+            if change.importing.is_some()
+                && let Some(before) = &change.before
+            {
+                entries.push(JournalEntry::Put {
+                    address: change.addr.clone(),
+                    object: object_for(change, before, InstanceStatus::Ready),
+                });
+            }
             continue;
         }
         if let Some(prev) = &change.prev_addr {

@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 
 use slipway_core::address::{ResourceInstanceAddr, Target};
 use slipway_core::{Diagnostic, Diagnostics};
-use slipway_lang::config::{Config, Expr};
+use slipway_lang::config::Config;
 use slipway_lang::source::Sources;
 
 use super::prior::PriorInstance;
+use super::static_address::static_address;
 
 /// Moves prior instances as the root module's `moved` blocks say; the pairs (from, to) moved.
 pub fn apply_moved(
@@ -20,7 +21,7 @@ pub fn apply_moved(
     let mut moves = Vec::new();
     for moved in &config.module.moved {
         let at = sources.range(moved.range.file, Some(moved.range.span()));
-        let (Some(from), Some(to)) = (address_of(&moved.from), address_of(&moved.to)) else {
+        let (Some(from), Some(to)) = (static_address(&moved.from), static_address(&moved.to)) else {
             diags.push(
                 Diagnostic::error(
                     "Invalid \"moved\" address",
@@ -50,29 +51,6 @@ pub fn apply_moved(
         }
     }
     moves
-}
-
-/// The address a `moved` expression names (`aws_instance.a`, `module.x`, `a.b[1]`).
-fn address_of(expr: &Expr) -> Option<Target> {
-    let (root, operators) = slipway_lang::eval::traversal_parts(&expr.expr)?;
-    let mut text = root.to_string();
-    for op in operators {
-        match op {
-            hcl_edit::expr::TraversalOperator::GetAttr(name) => {
-                text.push('.');
-                text.push_str(name.as_str());
-            }
-            hcl_edit::expr::TraversalOperator::Index(hcl_edit::expr::Expression::String(s)) => {
-                text.push_str(&format!("[{}]", slipway_core::render::quote(s.as_str())));
-            }
-            hcl_edit::expr::TraversalOperator::Index(hcl_edit::expr::Expression::Number(n)) => {
-                text.push_str(&format!("[{}]", n.as_u64()?));
-            }
-            hcl_edit::expr::TraversalOperator::LegacyIndex(i) => text.push_str(&format!("[{}]", i.value())),
-            _ => return None,
-        }
-    }
-    text.parse().ok()
 }
 
 /// Where `old` goes when `from` moves to `to`.

@@ -18,9 +18,12 @@ use slipway_lang::evaluate::{
 };
 use slipway_lang::source::Sources;
 
+use super::import::{import_blocks, resource_config};
+use super::instance::prevent_destroy_error;
 use super::instance::{InstancePlanner, PlannedInstance};
 use super::moved::apply_moved;
 use super::prior::{PriorInstance, decode_state, refresh};
+use super::removed::apply_removed;
 use super::{Action, ActionReason, OutputChange, Plan, PlanMode, ResourceChange};
 use crate::providers::ProviderSet;
 use crate::state::State;
@@ -62,6 +65,11 @@ pub fn plan(ctx: &PlanContext<'_>, options: &PlanOptions) -> Planned {
     if options.refresh {
         ctx.runtime.block_on(refresh(&mut prior, ctx.providers, &mut diags));
     }
+    // Imported objects were read just now: they join the prior state after its refresh.
+    let imports = match options.mode {
+        PlanMode::Normal => import_blocks(ctx, &mut prior, &mut diags),
+        PlanMode::Destroy | PlanMode::RefreshOnly => BTreeMap::new(),
+    };
     let drift = drift_of(&prior);
     // Only drift needed the saved values; dropping them halves what a large state costs.
     for instance in prior.values_mut() {
@@ -134,12 +142,54 @@ pub fn plan(ctx: &PlanContext<'_>, options: &PlanOptions) -> Planned {
             change.prev_addr = Some(from);
         }
     }
+    apply_removed(ctx.config, ctx.sources, &mut changes, &mut diags);
+    mark_imports(&mut changes, imports, &mut diags);
     if !options.targets.is_empty() {
         keep_targeted(&mut changes, &options.targets);
     }
+    check_prevent_destroy(ctx, &changes, &mut diags);
     plan.changes = changes.into_values().collect();
     plan.diagnostics = diags.sorted();
     Planned { plan, evaluated }
+}
+
+/// `lifecycle { prevent_destroy = true }` on a resource still in the configuration makes any
+/// plan that deletes one of its instances an error (replacements are checked where planned).
+fn check_prevent_destroy(
+    ctx: &PlanContext<'_>,
+    changes: &BTreeMap<ResourceInstanceAddr, ResourceChange>,
+    diags: &mut Diagnostics,
+) {
+    for change in changes.values().filter(|c| c.action == Action::Delete) {
+        if let Some(resource) = resource_config(ctx.config, &change.addr)
+            && resource.lifecycle.prevent_destroy
+        {
+            let at = ctx.sources.range(resource.range.file, Some(resource.range.span()));
+            diags.push(prevent_destroy_error(&change.addr, at));
+        }
+    }
+}
+
+/// Marks the changes of imported objects with their import IDs. An import whose instance the
+/// configuration does not have (a key `count` or `for_each` does not produce) is an error: the
+/// plan would import the object only to destroy it.
+fn mark_imports(
+    changes: &mut BTreeMap<ResourceInstanceAddr, ResourceChange>,
+    imports: BTreeMap<ResourceInstanceAddr, String>,
+    diags: &mut Diagnostics,
+) {
+    for (addr, id) in imports {
+        match changes.get_mut(&addr) {
+            Some(change) if change.config.is_some() => change.importing = Some(id),
+            _ => {
+                changes.remove(&addr);
+                diags.push(Diagnostic::error(
+                    "Configuration for import target does not exist",
+                    format!("The configuration does not produce the instance {addr} (check its count or for_each), so the object {id:?} cannot be imported there."),
+                ));
+            }
+        }
+    }
 }
 
 /// Objects refresh found different from what the last apply saved.

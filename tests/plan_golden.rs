@@ -287,3 +287,46 @@ removed {
     let (code, out) = slipway(d, &["plan", "-detailed-exitcode"]);
     assert_eq!(code, 0, "converged after the import: {out}");
 }
+
+#[test]
+fn data_sources_read_while_planning_or_during_apply() {
+    let before = r#"resource "local_file" "written" {
+  filename        = "${path.module}/written.txt"
+  content         = "v1"
+  file_permission = "0644"
+}
+"#;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    std::fs::write(d.join("main.tf"), before).expect("write");
+    let (code, out) = slipway(d, &["apply", "-auto-approve"]);
+    assert_eq!(code, 0, "{out}");
+    std::fs::write(d.join("existing.txt"), "known now").expect("write");
+    // One file exists already and is read while planning; the other is written by this plan,
+    // so reading it waits for apply.
+    let after = format!(
+        "{}{}",
+        before.replace("\"v1\"", "\"v2\""),
+        r#"
+data "local_file" "existing" {
+  filename = "${path.module}/existing.txt"
+}
+
+data "local_file" "written" {
+  filename = local_file.written.filename
+}
+
+resource "terraform_data" "uses" {
+  input = [data.local_file.existing.content, data.local_file.written.content]
+}
+"#
+    );
+    std::fs::write(d.join("main.tf"), after).expect("write");
+    let (code, out) = slipway(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 2, "{out}");
+    golden!("data_sources", out);
+    let (code, out) = slipway(d, &["apply", "-auto-approve"]);
+    assert_eq!(code, 0, "{out}");
+    let state = std::fs::read_to_string(d.join("slipway.tfstate")).expect("state");
+    assert!(state.contains("known now") && state.contains("\"v2\""), "both reads landed in state: {state}");
+}

@@ -28,6 +28,8 @@ pub struct ConfigureResponse {
 
 #[derive(Clone, Debug)]
 pub struct ValidateRequest {
+    /// A managed resource type or a data source: the two may share a name (`local_file`).
+    pub mode: crate::address::ResourceMode,
     pub type_name: String,
     /// The configuration, already checked against the schema; may contain unknowns.
     pub config: Value,

@@ -104,6 +104,7 @@ impl InstancePlanner<'_> {
             Ok(decoded) => {
                 let provider_impl = self.providers.get(provider)?;
                 let validated = provider_impl.validate(slipway_core::provider::ValidateRequest {
+                    mode: addr.resource.mode,
                     type_name: addr.resource.type_name.clone(),
                     config: decoded.clone(),
                 });

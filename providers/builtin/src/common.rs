@@ -283,6 +283,7 @@ pub(crate) mod testing {
 
     pub fn plan(provider: &dyn Provider, type_name: &str, prior: Option<&Value>, config: &Value) -> PlanResponse {
         let validated = provider.validate(slipway_core::provider::ValidateRequest {
+            mode: slipway_core::address::ResourceMode::Managed,
             type_name: type_name.to_string(),
             config: config.clone(),
         });

@@ -18,7 +18,7 @@ use sha1::Digest as _;
 use slipway_core::diagnostics::{Diagnostic, Diagnostics};
 use slipway_core::provider::{
     ApplyRequest, ApplyResponse, ImportRequest, ImportResponse, PlanRequest, PlanResponse, Provider, ReadBatchRequest,
-    ReadBatchResponse, ValidateRequest, ValidateResponse,
+    ReadBatchResponse, ReadDataRequest, ReadDataResponse, ValidateRequest, ValidateResponse,
 };
 use slipway_core::schema::{AttributeSchema, BlockSchema, ProviderSchema, ResourceSchema};
 use slipway_core::{Type, Value};
@@ -81,6 +81,24 @@ fn file_block(sensitive: bool) -> BlockSchema {
     block
 }
 
+/// The data sources `local_file` and `local_sensitive_file`: an existing file's content and
+/// checksums, read while planning (or during apply when the file name is known only then).
+fn file_data_block(sensitive: bool) -> BlockSchema {
+    let content = AttributeSchema::computed(Type::String).describe("The file's content as text (UTF-8).");
+    let content_base64 = AttributeSchema::computed(Type::String).describe("The file's content as base64.");
+    let (content, content_base64) =
+        if sensitive { (content.sensitive(), content_base64.sensitive()) } else { (content, content_base64) };
+    let mut block = BlockSchema::new()
+        .attribute("filename", AttributeSchema::required(Type::String).describe("The path of the file to read."))
+        .attribute("content", content)
+        .attribute("content_base64", content_base64)
+        .attribute("id", AttributeSchema::computed(Type::String).describe("The SHA-1 hex of the content."));
+    for name in CHECKSUMS {
+        block = block.attribute(name, AttributeSchema::computed(Type::String));
+    }
+    block
+}
+
 fn default_permission(type_name: &str) -> &'static str {
     if type_name == SENSITIVE_FILE { "0700" } else { "0777" }
 }
@@ -90,6 +108,10 @@ impl LocalProvider {
         let mut schema = ProviderSchema::default();
         schema.resources.insert(FILE.to_string(), ResourceSchema { version: 0, block: file_block(false) });
         schema.resources.insert(SENSITIVE_FILE.to_string(), ResourceSchema { version: 0, block: file_block(true) });
+        schema.data_sources.insert(FILE.to_string(), ResourceSchema { version: 0, block: file_data_block(false) });
+        schema
+            .data_sources
+            .insert(SENSITIVE_FILE.to_string(), ResourceSchema { version: 0, block: file_data_block(true) });
         LocalProvider { schema }
     }
 
@@ -237,6 +259,10 @@ impl Provider for LocalProvider {
 
     fn validate(&self, request: ValidateRequest) -> ValidateResponse {
         let mut diagnostics = Diagnostics::new();
+        if request.mode == slipway_core::address::ResourceMode::Data {
+            // A data source's only argument is the required file name; the schema checked it.
+            return ValidateResponse { diagnostics };
+        }
         let set: Vec<&str> = CONTENT_ATTRS.into_iter().filter(|n| !attr(&request.config, n).is_null()).collect();
         // An unknown content attribute counts as set: it will have a value at apply.
         if set.len() > 1 {
@@ -352,6 +378,31 @@ impl Provider for LocalProvider {
         response
     }
 
+    async fn read_data(&self, request: ReadDataRequest) -> ReadDataResponse {
+        let Some(block) = self.schema.data_sources.get(&request.type_name).map(|d| &d.block) else {
+            return ReadDataResponse { diagnostics: unknown_type(&request.type_name).into(), ..Default::default() };
+        };
+        let filename = match string_attr(&request.config, "filename") {
+            Ok(Some(filename)) => filename,
+            Ok(None) => {
+                let d = Diagnostic::error("Missing filename", "The data source needs \"filename\".");
+                return ReadDataResponse { diagnostics: d.into(), ..Default::default() };
+            }
+            Err(d) => return ReadDataResponse { diagnostics: d.into(), ..Default::default() },
+        };
+        let bytes = match tokio::fs::read(&filename).await {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                return ReadDataResponse { diagnostics: io_error("read", &filename, &e).into(), ..Default::default() };
+            }
+        };
+        let mut attrs = checksums(&bytes);
+        attrs.insert("filename".to_string(), Value::string(filename));
+        attrs.insert("content".to_string(), Value::string(String::from_utf8_lossy(&bytes).into_owned()));
+        attrs.insert("content_base64".to_string(), Value::string(STANDARD.encode(&bytes)));
+        ReadDataResponse { state: Some(mark_sensitive(block, Value::object(attrs))), ..Default::default() }
+    }
+
     /// Imports by file name: text files as `content`, others as `content_base64`.
     async fn import(&self, request: ImportRequest) -> ImportResponse {
         let Some(block) = self.block(&request.type_name) else {
@@ -446,6 +497,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn data_sources_read_existing_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("hello.txt");
+        tokio::fs::write(&path, "hello").await.expect("write");
+        let p = LocalProvider::new();
+        let filename = Value::string(path.to_string_lossy().into_owned());
+        let read = |type_name: &str| ReadDataRequest {
+            type_name: type_name.to_string(),
+            config: Value::object_from([("filename", filename.clone())]),
+        };
+        let state = p.read_data(read(FILE)).await.state.expect("read");
+        assert_eq!(get_str(&state, "content"), "hello");
+        assert_eq!(get_str(&state, "content_base64"), "aGVsbG8=");
+        assert_eq!(get_str(&state, "id"), "aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d");
+        assert!(!attr(&state, "content").is_sensitive());
+        let secret = p.read_data(read(SENSITIVE_FILE)).await.state.expect("read");
+        assert!(attr(&secret, "content").is_sensitive() && attr(&secret, "content_base64").is_sensitive());
+
+        tokio::fs::remove_file(&path).await.expect("remove");
+        let missing = p.read_data(read(FILE)).await;
+        assert!(missing.state.is_none() && missing.diagnostics.has_errors());
+    }
+
+    #[tokio::test]
     async fn sensitive_file_marks_content_and_defaults_to_owner_only() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("secret");
@@ -490,7 +565,13 @@ mod tests {
             (none, "Missing file content"),
             (bad_mode, "Invalid value for \"file_permission\""),
         ] {
-            let d = p.validate(ValidateRequest { type_name: FILE.to_string(), config: c }).diagnostics;
+            let d = p
+                .validate(ValidateRequest {
+                    mode: slipway_core::address::ResourceMode::Managed,
+                    type_name: FILE.to_string(),
+                    config: c,
+                })
+                .diagnostics;
             assert_eq!(d.iter().map(|d| d.summary.as_str()).collect::<Vec<_>>(), vec![summary]);
         }
     }

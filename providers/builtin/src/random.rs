@@ -575,7 +575,13 @@ mod tests {
         ];
         for (t, set, summary) in cases {
             let c = config(&p, t, &set);
-            let d = p.validate(ValidateRequest { type_name: t.to_string(), config: c }).diagnostics;
+            let d = p
+                .validate(ValidateRequest {
+                    mode: slipway_core::address::ResourceMode::Managed,
+                    type_name: t.to_string(),
+                    config: c,
+                })
+                .diagnostics;
             assert_eq!(d.iter().map(|d| d.summary.as_str()).collect::<Vec<_>>(), vec![summary], "{t}");
         }
     }

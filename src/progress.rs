@@ -1,28 +1,74 @@
-//! Terraform's progress lines for apply, printed through the engine's `Hook`.
+//! Terraform's progress lines for apply, printed through the engine's `Hook`, and on a terminal
+//! a progress bar under them counting the operations done.
 
+use std::io::IsTerminal;
 use std::time::Duration;
 
+use indicatif::{ProgressBar, ProgressStyle};
 use slipway_core::address::ResourceInstanceAddr;
 use slipway_engine::hooks::{Hook, Operation};
 
-pub struct ProgressLines;
+pub struct ProgressLines {
+    /// Only on a terminal: in a pipeline log the lines alone say everything.
+    bar: Option<ProgressBar>,
+}
 
 fn seconds(elapsed: Duration) -> String {
     let s = elapsed.as_secs();
     if s >= 60 { format!("{}m{}s", s / 60, s % 60) } else { format!("{s}s") }
 }
 
+impl ProgressLines {
+    /// `operations`: how many operations the apply will run.
+    pub fn new(operations: usize, no_color: bool) -> ProgressLines {
+        let show = operations > 0 && std::io::stdout().is_terminal() && !no_color;
+        let bar = show.then(|| {
+            let bar = ProgressBar::new(operations as u64);
+            let style = ProgressStyle::with_template("{spinner} [{elapsed}] {wide_bar} {pos}/{len} operations")
+                .unwrap_or_else(|_| ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        });
+        ProgressLines { bar }
+    }
+
+    fn line(&self, text: String) {
+        match &self.bar {
+            Some(bar) => bar.println(text),
+            None => println!("{text}"),
+        }
+    }
+
+    /// Removes the bar before the summary is printed.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 impl Hook for ProgressLines {
     fn started(&self, addr: &ResourceInstanceAddr, op: Operation) {
-        println!("{addr}: {}...", op.progressive());
+        self.line(format!("{addr}: {}...", op.progressive()));
     }
 
     fn still_running(&self, addr: &ResourceInstanceAddr, op: Operation, elapsed: Duration) {
-        println!("{addr}: Still {}... [{} elapsed]", op.still(), seconds(elapsed));
+        self.line(format!("{addr}: Still {}... [{} elapsed]", op.still(), seconds(elapsed)));
     }
 
     fn completed(&self, addr: &ResourceInstanceAddr, op: Operation, elapsed: Duration, id: Option<&str>) {
         let id = id.map(|i| format!(" [id={i}]")).unwrap_or_default();
-        println!("{addr}: {} after {}{id}", op.complete(), seconds(elapsed));
+        self.line(format!("{addr}: {} after {}{id}", op.complete(), seconds(elapsed)));
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
+    fn failed(&self, _addr: &ResourceInstanceAddr, _op: Operation, _elapsed: Duration) {
+        // The error itself is reported with the other diagnostics once the walk is over.
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
     }
 }

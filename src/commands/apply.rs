@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use slipway_engine::apply::{ApplyContext, ApplyOutcome, apply, evaluate_with_plan};
-use slipway_engine::plan::{Plan, PlanMode};
+use slipway_engine::plan::{Action, Plan, PlanMode};
 use slipway_engine::state::StateManager;
 use slipway_lang::evaluate::{ApplyEvaluator, EvaluatedModule, InputValue};
 use slipway_lang::fs::OsFileSystem;
@@ -212,7 +212,16 @@ fn finish(
             }
         })
     };
-    let hook = ProgressLines;
+    let operations = plan
+        .changes
+        .iter()
+        .map(|c| match c.action {
+            Action::NoOp | Action::Forget => 0,
+            Action::DeleteThenCreate | Action::CreateThenDelete => 2,
+            Action::Create | Action::Update | Action::Delete | Action::Read => 1,
+        })
+        .sum();
+    let hook = ProgressLines::new(operations, session.no_color);
     let outcome: ApplyOutcome = session.runtime.block_on(apply(ApplyContext {
         plan: &plan,
         providers: &session.providers,
@@ -223,6 +232,7 @@ fn finish(
         cancel: &cancel,
     }));
     watcher.abort();
+    hook.finish();
     let persisted = session.runtime.block_on(manager.persist(&session.workspace.dir));
     let mut diags = outcome.diagnostics;
     if let Err(e) = persisted {

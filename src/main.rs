@@ -17,6 +17,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+// Planning thousands of resources is allocation-bound (about half of a no-change plan's time
+// went to the system allocator); mimalloc halves that.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = cli::normalize_args(std::env::args_os());
     let cli = match cli::Cli::try_parse_from(args) {

@@ -5,6 +5,7 @@
 use slipway_core::path::{AttrPath, PathStep};
 use slipway_core::schema::{BlockSchema, Nesting};
 use slipway_core::{Data, Value};
+use std::sync::Arc;
 
 /// The paths of every sensitive part of `value`, outermost first (nothing inside a sensitive
 /// part is listed again).
@@ -21,12 +22,12 @@ fn collect(value: &Value, path: &AttrPath, out: &mut Vec<AttrPath>) {
     }
     match value.data() {
         Data::Object(entries) => {
-            for (k, v) in entries {
+            for (k, v) in entries.iter() {
                 collect(v, &path.then_attr(k.clone()), out);
             }
         }
         Data::Map(_, entries) => {
-            for (k, v) in entries {
+            for (k, v) in entries.iter() {
                 collect(v, &path.then_key(k.clone()), out);
             }
         }
@@ -45,16 +46,16 @@ pub fn mark_path(value: Value, path: &[PathStep]) -> Value {
     let sensitive = value.is_sensitive();
     let marked = match (step, value.into_data()) {
         (PathStep::Attr(name), Data::Object(mut entries)) => {
-            if let Some(v) = entries.remove(name) {
-                entries.insert(name.clone(), mark_path(v, rest));
+            if let Some(v) = Arc::make_mut(&mut entries).remove(name) {
+                Arc::make_mut(&mut entries).insert(name.clone(), mark_path(v, rest));
             }
-            Value::object(entries)
+            Value::from_data(Data::Object(entries))
         }
         (PathStep::Key(key), Data::Map(ty, mut entries)) => {
-            if let Some(v) = entries.remove(key) {
-                entries.insert(key.clone(), mark_path(v, rest));
+            if let Some(v) = Arc::make_mut(&mut entries).remove(key) {
+                Arc::make_mut(&mut entries).insert(key.clone(), mark_path(v, rest));
             }
-            Value::map(ty, entries)
+            Value::from_data(Data::Map(ty, entries))
         }
         (PathStep::Index(i), Data::List(ty, mut items)) => {
             if let Some(v) = items.get_mut(*i) {
@@ -88,13 +89,13 @@ pub fn mark_schema(value: Value, block: &BlockSchema) -> Value {
     for (name, attr) in &block.attributes {
         // A null holds no secret: leaving it unmarked keeps "unset" visible as such in plans.
         if attr.sensitive
-            && let Some(v) = entries.remove(name)
+            && let Some(v) = Arc::make_mut(&mut entries).remove(name)
         {
-            entries.insert(name.clone(), if v.is_null() { v } else { v.mark_sensitive() });
+            Arc::make_mut(&mut entries).insert(name.clone(), if v.is_null() { v } else { v.mark_sensitive() });
         }
     }
     for (name, nested) in &block.blocks {
-        let Some(v) = entries.remove(name) else { continue };
+        let Some(v) = Arc::make_mut(&mut entries).remove(name) else { continue };
         let marked = match (nested.nesting, v.data()) {
             (Nesting::Single, _) if v.is_null() || !v.is_known() => v,
             (Nesting::Single, _) => mark_schema(v, &nested.block),
@@ -106,9 +107,9 @@ pub fn mark_schema(value: Value, block: &BlockSchema) -> Value {
             }
             _ => v,
         };
-        entries.insert(name.clone(), marked);
+        Arc::make_mut(&mut entries).insert(name.clone(), marked);
     }
-    Value::object(entries).with_sensitive(sensitive)
+    Value::from_data(Data::Object(entries)).with_sensitive(sensitive)
 }
 
 /// Reads a path as `AttrPath` prints it: `a.b["k"][0]`.

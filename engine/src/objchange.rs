@@ -168,7 +168,7 @@ fn check_applied_at(planned: &Value, applied: &Value, path: &AttrPath, problems:
     }
     match (planned.data(), applied.data()) {
         (Data::Object(p), Data::Object(a)) => {
-            for (name, pv) in p {
+            for (name, pv) in p.iter() {
                 match a.get(name) {
                     Some(av) => check_applied_at(pv, av, &path.then_attr(name), problems),
                     None => problems.push((path.then_attr(name), "attribute missing after apply".into())),

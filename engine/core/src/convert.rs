@@ -100,7 +100,7 @@ fn convert_known(data: Data, source: &Type, target: &Type) -> Result<Value, Conv
             let values: Vec<Value> = items.values().cloned().collect();
             let elem = element_target(elem, &values, source)?;
             let mut out = BTreeMap::new();
-            for (k, v) in items {
+            for (k, v) in std::sync::Arc::unwrap_or_clone(items) {
                 let converted = convert(v, &elem).map_err(|e| e.at(k.clone()))?;
                 out.insert(k, converted);
             }
@@ -120,7 +120,9 @@ fn convert_known(data: Data, source: &Type, target: &Type) -> Result<Value, Conv
             }
             Ok(Value::tuple(out))
         }
-        (Type::Object(object), Data::Object(items) | Data::Map(_, items)) => convert_object(items, object),
+        (Type::Object(object), Data::Object(items) | Data::Map(_, items)) => {
+            convert_object(std::sync::Arc::unwrap_or_clone(items), object)
+        }
         (target, _) => Err(mismatch(target, source)),
     }
 }

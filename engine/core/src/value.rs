@@ -9,7 +9,12 @@ use std::sync::Arc;
 use crate::number::Number;
 use crate::types::{ObjectType, Type, unify};
 
-/// A value with its sensitive mark. Cloning is cheap for strings and shallow for collections.
+/// The entries of a map or object, shared between clones: plans hold the same object as prior
+/// state, planned value and what references resolve to, and a full copy of each would cost a
+/// B-tree node (about a kilobyte) per map per copy.
+pub type Entries = Arc<BTreeMap<String, Value>>;
+
+/// A value with its sensitive mark. Cloning is cheap for strings, maps and objects.
 #[derive(Clone, PartialEq)]
 pub struct Value {
     data: Data,
@@ -29,9 +34,9 @@ pub enum Data {
     List(Type, Vec<Value>),
     /// Elements are kept sorted and without duplicates among known elements.
     Set(Type, Vec<Value>),
-    Map(Type, BTreeMap<String, Value>),
+    Map(Type, Entries),
     Tuple(Vec<Value>),
-    Object(BTreeMap<String, Value>),
+    Object(Entries),
 }
 
 impl Value {
@@ -76,7 +81,7 @@ impl Value {
     }
 
     pub fn map(elem: Type, items: BTreeMap<String, Value>) -> Value {
-        Value::from_data(Data::Map(elem, items))
+        Value::from_data(Data::Map(elem, Arc::new(items)))
     }
 
     pub fn tuple(items: Vec<Value>) -> Value {
@@ -84,7 +89,7 @@ impl Value {
     }
 
     pub fn object(attrs: BTreeMap<String, Value>) -> Value {
-        Value::from_data(Data::Object(attrs))
+        Value::from_data(Data::Object(Arc::new(attrs)))
     }
 
     pub fn object_from<K: Into<String>>(attrs: impl IntoIterator<Item = (K, Value)>) -> Value {
@@ -206,6 +211,10 @@ impl Value {
 
     /// The value with every mark removed, and whether any was present.
     pub fn unmark_deep(self) -> (Value, bool) {
+        if !self.contains_sensitive() {
+            // Nothing to remove: keep shared entries shared.
+            return (self, false);
+        }
         let mut found = self.sensitive;
         let data = match self.data {
             Data::List(t, items) => Data::List(t, unmark_items(items, &mut found)),
@@ -284,10 +293,11 @@ impl Value {
             (Data::List(_, a), Data::List(_, b))
             | (Data::Set(_, a), Data::Set(_, b))
             | (Data::Tuple(a), Data::Tuple(b)) => {
-                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_known_value(y))
+                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.same_known_value(y))
             }
             (Data::Map(_, a), Data::Map(_, b)) | (Data::Object(a), Data::Object(b)) => {
-                a.len() == b.len() && a.iter().zip(b).all(|((ka, va), (kb, vb))| ka == kb && va.same_known_value(vb))
+                a.len() == b.len()
+                    && a.iter().zip(b.iter()).all(|((ka, va), (kb, vb))| ka == kb && va.same_known_value(vb))
             }
             _ => false,
         }
@@ -326,7 +336,7 @@ impl Value {
                 a.len().cmp(&b.len())
             }
             (Data::Map(_, a), Data::Map(_, b)) | (Data::Object(a), Data::Object(b)) => {
-                for ((ka, va), (kb, vb)) in a.iter().zip(b) {
+                for ((ka, va), (kb, vb)) in a.iter().zip(b.iter()) {
                     let o = ka.cmp(kb).then_with(|| va.canonical_cmp(vb));
                     if o != Ordering::Equal {
                         return o;
@@ -350,15 +360,17 @@ fn unmark_items(items: Vec<Value>, found: &mut bool) -> Vec<Value> {
         .collect()
 }
 
-fn unmark_map(items: BTreeMap<String, Value>, found: &mut bool) -> BTreeMap<String, Value> {
-    items
+fn unmark_map(items: Entries, found: &mut bool) -> Entries {
+    let items = Arc::unwrap_or_clone(items);
+    let unmarked = items
         .into_iter()
         .map(|(k, v)| {
             let (v, marked) = v.unmark_deep();
             *found |= marked;
             (k, v)
         })
-        .collect()
+        .collect();
+    Arc::new(unmarked)
 }
 
 fn convert_all(items: Vec<Value>, elem: &Type) -> Option<Vec<Value>> {

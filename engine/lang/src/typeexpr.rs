@@ -201,9 +201,8 @@ pub fn apply_defaults(value: Value, defaults: &Defaults) -> Value {
     }
     let (value, sensitive) = value.unmark();
     let result = match value.data().clone() {
-        Data::Object(mut attrs) | Data::Map(_, mut attrs)
-            if !defaults.values.is_empty() || !defaults.children.is_empty() =>
-        {
+        Data::Object(attrs) | Data::Map(_, attrs) if !defaults.values.is_empty() || !defaults.children.is_empty() => {
+            let mut attrs = std::sync::Arc::unwrap_or_clone(attrs);
             for (name, default) in &defaults.values {
                 let missing = attrs.get(name).is_none_or(Value::is_null);
                 if missing {
@@ -227,7 +226,12 @@ pub fn apply_defaults(value: Value, defaults: &Defaults) -> Value {
         }
         Data::Map(_, items) | Data::Object(items) if defaults.elements.is_some() => {
             let elem = defaults.elements.as_deref().cloned().unwrap_or_default();
-            Value::object(items.into_iter().map(|(k, v)| (k, apply_defaults(v, &elem))).collect())
+            Value::object(
+                std::sync::Arc::unwrap_or_clone(items)
+                    .into_iter()
+                    .map(|(k, v)| (k, apply_defaults(v, &elem)))
+                    .collect(),
+            )
         }
         _ => value,
     };

@@ -4,6 +4,7 @@
 //! state or configuration has changed since.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use slipway_core::address::{AbsResourceAddr, ResourceInstanceAddr};
@@ -150,16 +151,16 @@ fn set_unknown(value: Value, path: &[PathStep], ty: &Type) -> Value {
                 Type::Object(o) => o.attributes.get(name).cloned().unwrap_or(Type::Any),
                 _ => Type::Any,
             };
-            if let Some(v) = entries.remove(name) {
-                entries.insert(name.clone(), set_unknown(v, rest, &inner_ty));
+            if let Some(v) = Arc::make_mut(&mut entries).remove(name) {
+                Arc::make_mut(&mut entries).insert(name.clone(), set_unknown(v, rest, &inner_ty));
             }
-            Value::object(entries)
+            Value::from_data(Data::Object(entries))
         }
         (PathStep::Key(key), Data::Map(elem, mut entries)) => {
-            if let Some(v) = entries.remove(key) {
-                entries.insert(key.clone(), set_unknown(v, rest, &elem));
+            if let Some(v) = Arc::make_mut(&mut entries).remove(key) {
+                Arc::make_mut(&mut entries).insert(key.clone(), set_unknown(v, rest, &elem));
             }
-            Value::map(elem, entries)
+            Value::from_data(Data::Map(elem, entries))
         }
         (PathStep::Index(i), Data::List(elem, mut items)) => {
             if let Some(v) = items.get_mut(*i) {

@@ -10,6 +10,7 @@ use slipway_core::schema::ResourceSchema;
 use slipway_core::{Diagnostic, Diagnostics, SourceRange, Value};
 use slipway_lang::config::{Expr, IgnoreChanges, Resource};
 use slipway_lang::source::Sources;
+use std::sync::Arc;
 
 use super::prior::PriorInstance;
 use super::{Action, ActionReason, ResourceChange};
@@ -350,22 +351,22 @@ fn replace_at(value: Value, path: &[PathStep], with: Option<Value>) -> Value {
     let sensitive = value.is_sensitive();
     let out = match (step, value.into_data()) {
         (PathStep::Attr(name) | PathStep::Key(name), slipway_core::Data::Object(mut entries)) => {
-            if let Some(inner) = entries.remove(name) {
-                entries.insert(name.clone(), replace_at(inner, rest, with));
+            if let Some(inner) = Arc::make_mut(&mut entries).remove(name) {
+                Arc::make_mut(&mut entries).insert(name.clone(), replace_at(inner, rest, with));
             }
-            Value::object(entries)
+            Value::from_data(slipway_core::Data::Object(entries))
         }
         (PathStep::Attr(name) | PathStep::Key(name), slipway_core::Data::Map(ty, mut entries)) => {
-            match (entries.remove(name), with) {
+            match (Arc::make_mut(&mut entries).remove(name), with) {
                 (Some(inner), with) if !rest.is_empty() => {
-                    entries.insert(name.clone(), replace_at(inner, rest, with));
+                    Arc::make_mut(&mut entries).insert(name.clone(), replace_at(inner, rest, with));
                 }
                 (_, Some(with)) => {
-                    entries.insert(name.clone(), with);
+                    Arc::make_mut(&mut entries).insert(name.clone(), with);
                 }
                 (_, None) => {}
             }
-            Value::map(ty, entries)
+            Value::from_data(slipway_core::Data::Map(ty, entries))
         }
         (_, data) => Value::from_data(data),
     };

@@ -31,12 +31,12 @@ pub(crate) fn mark_sensitive(block: &BlockSchema, value: Value) -> Value {
     };
     for (name, schema) in &block.attributes {
         if schema.sensitive
-            && let Some(v) = attrs.remove(name)
+            && let Some(v) = std::sync::Arc::make_mut(&mut attrs).remove(name)
         {
-            attrs.insert(name.clone(), v.mark_sensitive());
+            std::sync::Arc::make_mut(&mut attrs).insert(name.clone(), v.mark_sensitive());
         }
     }
-    Value::object(attrs)
+    Value::from_data(Data::Object(attrs))
 }
 
 /// Whether an attribute is one the configuration may set.

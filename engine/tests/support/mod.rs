@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -33,6 +33,11 @@ pub struct TestProvider {
     pub objects: Mutex<BTreeMap<String, Value>>,
     pub fail_on: Mutex<BTreeSet<String>>,
     next_id: AtomicU64,
+    /// How long each apply takes, so that operations overlap.
+    pub delay: Mutex<std::time::Duration>,
+    in_flight: AtomicUsize,
+    /// The most applies that ever ran at once.
+    pub max_in_flight: AtomicUsize,
 }
 
 impl TestProvider {
@@ -49,6 +54,9 @@ impl TestProvider {
             objects: Mutex::new(BTreeMap::new()),
             fail_on: Mutex::new(BTreeSet::new()),
             next_id: AtomicU64::new(1),
+            delay: Mutex::new(std::time::Duration::ZERO),
+            in_flight: AtomicUsize::new(0),
+            max_in_flight: AtomicUsize::new(0),
         })
     }
 
@@ -59,6 +67,46 @@ impl TestProvider {
             .values()
             .filter_map(|v| v.get_attr("name")?.as_str().map(String::from))
             .collect()
+    }
+}
+
+impl TestProvider {
+    /// The apply itself: creates, updates or deletes the in-memory object.
+    fn apply_now(&self, request: ApplyRequest) -> ApplyResponse {
+        let mut response = ApplyResponse::default();
+        match (request.prior, request.planned) {
+            (Some(prior), None) => {
+                let id = prior.get_attr("id").and_then(Value::as_str).unwrap_or_default().to_string();
+                self.objects.lock().expect("lock").remove(&id);
+            }
+            (prior, Some(planned)) => {
+                let name = planned.get_attr("name").and_then(Value::as_str).unwrap_or_default().to_string();
+                if self.fail_on.lock().expect("lock").contains(&name) {
+                    let mut d = Diagnostics::new();
+                    d.push(Diagnostic::error("Creation failed", format!("test_thing {name:?} is set to fail")));
+                    response.diagnostics = d;
+                    response.new_state = prior;
+                    return response;
+                }
+                let id = match prior.as_ref().and_then(|p| p.get_attr("id")).and_then(Value::as_str) {
+                    Some(id) => id.to_string(),
+                    None => format!("thing-{}", self.next_id.fetch_add(1, Ordering::SeqCst)),
+                };
+                let object = Value::object_from([
+                    ("name", Value::string(name)),
+                    ("value", planned.get_attr("value").cloned().unwrap_or_else(|| Value::null(Type::String))),
+                    (
+                        "triggers",
+                        planned.get_attr("triggers").cloned().unwrap_or_else(|| Value::null(Type::map(Type::String))),
+                    ),
+                    ("id", Value::string(id.clone())),
+                ]);
+                self.objects.lock().expect("lock").insert(id, object.clone());
+                response.new_state = Some(object);
+            }
+            (None, None) => {}
+        }
+        response
     }
 }
 
@@ -97,39 +145,14 @@ impl Provider for TestProvider {
     }
 
     async fn apply(&self, request: ApplyRequest) -> ApplyResponse {
-        let mut response = ApplyResponse::default();
-        match (request.prior, request.planned) {
-            (Some(prior), None) => {
-                let id = prior.get_attr("id").and_then(Value::as_str).unwrap_or_default().to_string();
-                self.objects.lock().expect("lock").remove(&id);
-            }
-            (prior, Some(planned)) => {
-                let name = planned.get_attr("name").and_then(Value::as_str).unwrap_or_default().to_string();
-                if self.fail_on.lock().expect("lock").contains(&name) {
-                    let mut d = Diagnostics::new();
-                    d.push(Diagnostic::error("Creation failed", format!("test_thing {name:?} is set to fail")));
-                    response.diagnostics = d;
-                    response.new_state = prior;
-                    return response;
-                }
-                let id = match prior.as_ref().and_then(|p| p.get_attr("id")).and_then(Value::as_str) {
-                    Some(id) => id.to_string(),
-                    None => format!("thing-{}", self.next_id.fetch_add(1, Ordering::SeqCst)),
-                };
-                let object = Value::object_from([
-                    ("name", Value::string(name)),
-                    ("value", planned.get_attr("value").cloned().unwrap_or_else(|| Value::null(Type::String))),
-                    (
-                        "triggers",
-                        planned.get_attr("triggers").cloned().unwrap_or_else(|| Value::null(Type::map(Type::String))),
-                    ),
-                    ("id", Value::string(id.clone())),
-                ]);
-                self.objects.lock().expect("lock").insert(id, object.clone());
-                response.new_state = Some(object);
-            }
-            (None, None) => {}
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        let delay = *self.delay.lock().expect("lock");
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
         }
+        let response = self.apply_now(request);
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
         response
     }
 
@@ -145,6 +168,17 @@ impl Provider for TestProvider {
             .collect();
         ReadBatchResponse { current, diagnostics: Diagnostics::new() }
     }
+}
+
+/// A hook that reports nothing, for walks that need a `'static` one.
+pub static QUIET: Quiet = Quiet;
+
+/// How an apply walks: who hears about progress, how many operations at once, and the flag
+/// Ctrl-C would set.
+pub struct Walk<'a> {
+    pub hook: &'a dyn slipway_engine::hooks::Hook,
+    pub parallelism: usize,
+    pub cancel: &'a AtomicBool,
 }
 
 /// A working directory with a configuration, a test provider and local state.
@@ -172,6 +206,13 @@ impl Harness {
 
     /// Plans, and applies the plan when `apply` is set; the plan and the apply's outcome.
     pub fn run(&self, options: &PlanOptions, apply_it: bool) -> (Planned, Option<ApplyOutcome>) {
+        let cancel = AtomicBool::new(false);
+        let walk = Walk { hook: &Quiet, parallelism: 10, cancel: &cancel };
+        self.run_with(options, apply_it.then_some(walk))
+    }
+
+    /// Plans, and applies with the walk's hook, parallelism and cancel flag when given.
+    pub fn run_with(&self, options: &PlanOptions, walk: Option<Walk<'_>>) -> (Planned, Option<ApplyOutcome>) {
         let path: &Path = self.dir.path();
         let fs = OsFileSystem;
         let mut sources = Sources::new();
@@ -193,19 +234,18 @@ impl Harness {
         };
         let planned = plan(&ctx, options);
         assert!(!planned.plan.diagnostics.has_errors(), "{:?}", planned.plan.diagnostics);
-        if !apply_it {
+        let Some(walk) = walk else {
             return (planned, None);
-        }
+        };
         let mut evaluator = planned.evaluated.clone().map(|m| ApplyEvaluator::new(&config, &sources, &settings, m));
-        let cancel = AtomicBool::new(false);
         let outcome = self.runtime.block_on(apply(ApplyContext {
             plan: &planned.plan,
             providers: &providers,
             evaluator: evaluator.as_mut(),
             state: &mut manager,
-            hook: &Quiet,
-            parallelism: 10,
-            cancel: &cancel,
+            hook: walk.hook,
+            parallelism: walk.parallelism,
+            cancel: walk.cancel,
         }));
         self.runtime.block_on(manager.persist(path)).expect("persist");
         (planned, Some(outcome))

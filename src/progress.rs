@@ -49,8 +49,9 @@ impl ProgressLines {
 }
 
 impl Hook for ProgressLines {
-    fn started(&self, addr: &ResourceInstanceAddr, op: Operation) {
-        self.line(format!("{addr}: {}...", op.progressive()));
+    fn started(&self, addr: &ResourceInstanceAddr, op: Operation, id: Option<&str>) {
+        let id = id.map(|i| format!(" [id={i}]")).unwrap_or_default();
+        self.line(format!("{addr}: {}...{id}", op.progressive()));
     }
 
     fn still_running(&self, addr: &ResourceInstanceAddr, op: Operation, elapsed: Duration) {

@@ -49,7 +49,8 @@ impl Operation {
 
 /// Progress of an apply. Every method has an empty default.
 pub trait Hook: Send + Sync {
-    fn started(&self, _addr: &ResourceInstanceAddr, _op: Operation) {}
+    /// `id`: the `id` of the object an update or delete acts on.
+    fn started(&self, _addr: &ResourceInstanceAddr, _op: Operation, _id: Option<&str>) {}
     /// Called every few seconds while an operation runs.
     fn still_running(&self, _addr: &ResourceInstanceAddr, _op: Operation, _elapsed: Duration) {}
     /// `id` is the object's `id` attribute, when it has one.

@@ -33,7 +33,7 @@ fn op_name(op: Operation) -> &'static str {
 }
 
 impl Hook for Recorder<'_> {
-    fn started(&self, addr: &ResourceInstanceAddr, op: Operation) {
+    fn started(&self, addr: &ResourceInstanceAddr, op: Operation, _: Option<&str>) {
         self.events.lock().expect("lock").push(format!("start {} {}", addr.resource.name, op_name(op)));
     }
 

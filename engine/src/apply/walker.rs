@@ -378,7 +378,9 @@ fn run(
     hook: &dyn Hook,
 ) -> OpFuture {
     let addr = request.address.clone();
-    hook.started(&addr, operation);
+    // Changes and deletes name the object they act on, as Terraform's progress lines do.
+    let id = request.prior.as_ref().and_then(|p| p.get_attr("id")).and_then(Value::as_str);
+    hook.started(&addr, operation, id);
     let start = Instant::now();
     Box::pin(async move {
         let response = provider.apply(request).await;
@@ -395,7 +397,7 @@ fn read(
     addr: &ResourceInstanceAddr,
     hook: &dyn Hook,
 ) -> OpFuture {
-    hook.started(addr, Operation::Read);
+    hook.started(addr, Operation::Read, None);
     let start = Instant::now();
     Box::pin(async move {
         let ReadDataResponse { state, diagnostics } = provider.read_data(request).await;

@@ -47,14 +47,6 @@ pub fn evaluate_with_plan(
 ) -> (EvaluatedModule, Diagnostics) {
     let values = plan.changes.iter().filter_map(|c| Some((&c.addr, c.after.as_ref().or(c.before.as_ref())?))).collect();
     let observer = PlannedValues { values };
-    let settings = EvalSettings {
-        fs: settings.fs,
-        working_dir: settings.working_dir.clone(),
-        root_dir: settings.root_dir.clone(),
-        workspace: settings.workspace.clone(),
-        impure_unknown: settings.impure_unknown,
-        validating: false,
-        observer: Some(&observer),
-    };
+    let settings = settings.observed_by(Some(&observer), settings.impure_unknown);
     evaluate_config(config, inputs, sources, &settings)
 }

@@ -9,7 +9,7 @@ use slipway_core::address::{ResourceInstanceAddr, ResourceMode, Target};
 use slipway_core::provider::ImportRequest;
 use slipway_core::{Diagnostic, Diagnostics, SourceRange, Value};
 use slipway_lang::config::{Config, Import, Resource};
-use slipway_lang::evaluate::{EvalSettings, eval_in_module, evaluate_config};
+use slipway_lang::evaluate::{eval_in_module, evaluate_config};
 
 use super::PlanContext;
 use super::prior::PriorInstance;
@@ -97,15 +97,7 @@ pub fn import_blocks(
         return BTreeMap::new();
     }
     // Import IDs may use variables and locals: evaluate the root module once for them.
-    let settings = EvalSettings {
-        fs: ctx.settings.fs,
-        working_dir: ctx.settings.working_dir.clone(),
-        root_dir: ctx.settings.root_dir.clone(),
-        workspace: ctx.settings.workspace.clone(),
-        impure_unknown: true,
-        validating: false,
-        observer: None,
-    };
+    let settings = ctx.settings.observed_by(None, true);
     let (module, _) = evaluate_config(ctx.config, ctx.inputs, ctx.sources, &settings);
     let mut pending: Vec<PendingImport> = Vec::new();
     for block in blocks {

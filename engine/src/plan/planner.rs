@@ -95,15 +95,7 @@ pub fn plan(ctx: &PlanContext<'_>, options: &PlanOptions) -> Planned {
                 dependencies: &dependencies,
                 state: RefCell::new(ObserverState::default()),
             };
-            let settings = EvalSettings {
-                fs: ctx.settings.fs,
-                working_dir: ctx.settings.working_dir.clone(),
-                root_dir: ctx.settings.root_dir.clone(),
-                workspace: ctx.settings.workspace.clone(),
-                impure_unknown: true,
-                validating: false,
-                observer: Some(&observer),
-            };
+            let settings = ctx.settings.observed_by(Some(&observer), true);
             let (module, eval_diags) = evaluate_config(ctx.config, ctx.inputs, ctx.sources, &settings);
             diags.extend(eval_diags);
             let state = observer.state.into_inner();

@@ -71,6 +71,23 @@ impl<'a> EvalSettings<'a> {
             observer: None,
         }
     }
+
+    /// The same settings for evaluating to plan or apply: never validating, with `observer`
+    /// answering for resources. `impure_unknown` says whether `timestamp()` is known yet.
+    pub fn observed_by<'b>(&self, observer: Option<&'b dyn ResourceObserver>, impure_unknown: bool) -> EvalSettings<'b>
+    where
+        'a: 'b,
+    {
+        EvalSettings {
+            fs: self.fs,
+            working_dir: self.working_dir.clone(),
+            root_dir: self.root_dir.clone(),
+            workspace: self.workspace.clone(),
+            impure_unknown,
+            validating: false,
+            observer,
+        }
+    }
 }
 
 /// The planner's view of evaluation: it sees each resource's evaluated instances in dependency

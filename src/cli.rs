@@ -45,7 +45,40 @@ pub enum Command {
     Show(ShowArgs),
     /// Show output values from the state.
     Output(OutputArgs),
+    /// Inspect the state: list, show, pull.
+    #[command(subcommand)]
+    State(StateCommand),
 }
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// List the resource instances in the state.
+    List(StateListArgs),
+    /// Show one resource instance in the state.
+    Show(StateShowArgs),
+    /// Print the current state as JSON.
+    Pull(StatePullArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StateListArgs {
+    /// Only instances with this `id` attribute.
+    #[arg(long, value_name = "ID")]
+    pub id: Option<String>,
+    /// Only instances these resource, instance or module addresses contain.
+    #[arg(value_name = "ADDRESS")]
+    pub addresses: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StateShowArgs {
+    /// The resource instance to show, as in aws_instance.web[0].
+    #[arg(value_name = "ADDRESS")]
+    pub address: String,
+}
+
+#[derive(Debug, Args)]
+pub struct StatePullArgs {}
 
 #[derive(Debug, Args, Default)]
 pub struct InitArgs {

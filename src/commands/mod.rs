@@ -10,6 +10,7 @@ mod plan;
 mod planfile;
 mod session;
 mod show;
+mod state;
 mod validate;
 mod version;
 
@@ -41,7 +42,16 @@ pub fn run(command: Command) -> ExitCode {
         }
         Command::Show(args) => show::run(&args),
         Command::Output(args) => output::run(&args),
+        Command::State(command) => state::run(&command),
     }
+}
+
+/// Writes to standard output. A closed pipe (`slipway state list | head`) ends the output
+/// quietly instead of panicking as `print!` does.
+pub fn write_stdout(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 /// The configuration of the working directory, as every command sees it.

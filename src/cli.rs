@@ -45,7 +45,7 @@ pub enum Command {
     Show(ShowArgs),
     /// Show output values from the state.
     Output(OutputArgs),
-    /// Inspect the state: list, show, pull.
+    /// Inspect and change the state: list, show, mv, rm, pull.
     #[command(subcommand)]
     State(StateCommand),
 }
@@ -56,8 +56,23 @@ pub enum StateCommand {
     List(StateListArgs),
     /// Show one resource instance in the state.
     Show(StateShowArgs),
+    /// Move an instance, a resource or a module to another address in the state.
+    Mv(StateMvArgs),
+    /// Remove instances from the state, leaving the objects themselves alone.
+    Rm(StateRmArgs),
     /// Print the current state as JSON.
     Pull(StatePullArgs),
+}
+
+/// The state lock, for the commands that change state.
+#[derive(Debug, Args, Clone)]
+pub struct LockArgs {
+    /// Take the state lock (default true).
+    #[arg(long, value_name = "BOOL", default_value = "true", action = clap::ArgAction::Set)]
+    pub lock: bool,
+    /// How long to wait for the state lock: 0s, 30s, 5m.
+    #[arg(long, value_name = "DURATION", default_value = "0s")]
+    pub lock_timeout: String,
 }
 
 #[derive(Debug, Args)]
@@ -75,6 +90,33 @@ pub struct StateShowArgs {
     /// The resource instance to show, as in aws_instance.web[0].
     #[arg(value_name = "ADDRESS")]
     pub address: String,
+}
+
+#[derive(Debug, Args)]
+pub struct StateMvArgs {
+    /// Show what would move, changing nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// The instance, resource or module to move.
+    #[arg(value_name = "SOURCE")]
+    pub source: String,
+    /// Its new address.
+    #[arg(value_name = "DESTINATION")]
+    pub destination: String,
+}
+
+#[derive(Debug, Args)]
+pub struct StateRmArgs {
+    /// Show what would be removed, changing nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Instances, resources or modules to remove (every instance they contain).
+    #[arg(value_name = "ADDRESS", required = true)]
+    pub addresses: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -1,5 +1,6 @@
-//! End-to-end tests of the commands that work on the state itself: `state list`, `state show`
-//! and `state pull`, run as a user runs them after an apply.
+//! End-to-end tests of the commands that work on the state itself: `state list`, `state show`,
+//! `state mv`, `state rm` and `state pull`, run as a user runs them after an apply, with what they
+//! did read back from disk and from the next plan.
 
 // Tests set up their fixtures on the real file system and read back what the commands wrote.
 #![allow(clippy::disallowed_methods)]
@@ -44,6 +45,10 @@ fn state_json(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&text).expect("state is JSON")
 }
 
+fn serial(dir: &Path) -> u64 {
+    state_json(dir)["serial"].as_u64().expect("serial")
+}
+
 const MODULE: &str = r#"variable "input" {}
 
 resource "terraform_data" "inner" {
@@ -65,6 +70,25 @@ resource "null_resource" "b" {
 module "m" {
   source = "./m"
   input  = terraform_data.a[1].output
+}
+"#;
+
+/// CONFIG with every address renamed: a resource, an instance key and a module call.
+const RENAMED: &str = r#"resource "terraform_data" "renamed" {
+  count = 2
+  input = "a${count.index}"
+}
+
+resource "null_resource" "b" {
+  count = 1
+  triggers = {
+    first = terraform_data.renamed[0].id
+  }
+}
+
+module "n" {
+  source = "./m"
+  input  = terraform_data.renamed[1].output
 }
 "#;
 
@@ -168,6 +192,140 @@ fn show_redacts_sensitive_values() {
     assert!(out.contains("(sensitive value)"), "{out}");
     assert!(out.contains("\"length\""), "{out}");
     assert!(!out.contains(&password), "the password is never printed: {out}");
+}
+
+#[test]
+fn mv_follows_renames_in_the_configuration_until_the_plan_is_empty() {
+    let dir = applied();
+    let d = dir.path();
+    let ids_before = state_json(d)["resources"].clone();
+    write(d, "main.tf", RENAMED);
+    let (code, out, err) = run(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(out.contains("terraform_data.renamed[0] will be created"), "{out}");
+
+    // A whole resource, keys kept.
+    let serial_before = serial(d);
+    let (code, out, err) = run(d, &["state", "mv", "terraform_data.a", "terraform_data.renamed"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "Move \"terraform_data.a\" to \"terraform_data.renamed\"\nSuccessfully moved 1 object(s).\n");
+    assert_eq!(serial(d), serial_before + 1);
+    let backup: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("slipway.tfstate.backup")).expect("backup"))
+            .expect("backup is JSON");
+    assert_eq!(backup["serial"].as_u64(), Some(serial_before), "the previous state is kept as the backup");
+    let (code, out, err) = run(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(!out.contains("terraform_data.renamed"), "the moved resource has no changes: {out}");
+    assert!(!out.contains("terraform_data.a["), "{out}");
+    assert!(out.contains("null_resource.b[0] will be created"), "{out}");
+
+    // One instance, taking a key.
+    let (code, out, err) = run(d, &["state", "mv", "null_resource.b", "null_resource.b[0]"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "Move \"null_resource.b\" to \"null_resource.b[0]\"\nSuccessfully moved 1 object(s).\n");
+    let (code, out, err) = run(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(!out.contains("null_resource.b"), "the moved instance has no changes: {out}");
+    assert!(out.contains("module.n.terraform_data.inner will be created"), "{out}");
+
+    // A module, with everything in it.
+    let (code, out, err) = run(d, &["state", "mv", "module.m", "module.n"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "Move \"module.m\" to \"module.n\"\nSuccessfully moved 1 object(s).\n");
+    let (code, out, err) = run(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 0, "everything is where the configuration says: {out}{err}");
+    assert!(out.contains("No changes."), "{out}");
+
+    let (_, out, _) = run(d, &["state", "list"]);
+    assert_eq!(
+        lines(&out),
+        [
+            "null_resource.b[0]",
+            "terraform_data.renamed[0]",
+            "terraform_data.renamed[1]",
+            "module.n.terraform_data.inner"
+        ]
+    );
+    // The objects are the same ones: only their addresses changed.
+    let ids = |resources: &serde_json::Value| -> Vec<String> {
+        let mut ids: Vec<String> = resources
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|r| r["instances"].as_array().cloned().unwrap_or_default())
+            .filter_map(|i| i["attributes"]["id"].as_str().map(str::to_string))
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&state_json(d)["resources"]), ids(&ids_before));
+}
+
+#[test]
+fn mv_refuses_what_does_not_fit_and_dry_run_changes_nothing() {
+    let dir = applied();
+    let d = dir.path();
+    let before = state_json(d);
+
+    let (code, out, err) = run(d, &["state", "mv", "-dry-run", "terraform_data.a", "terraform_data.c"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "Would move \"terraform_data.a\" to \"terraform_data.c\"\n");
+    for (from, to, message) in [
+        ("terraform_data.a[0]", "terraform_data.a[1]", "terraform_data.a[1] already exists in the state"),
+        ("terraform_data.a", "null_resource.c", "an object keeps its resource type"),
+        ("null_resource.b", "data.null_resource.b", "a managed resource and a data source"),
+        ("terraform_data.a", "terraform_data.c[0]", "it moves only to a resource address"),
+        ("module.m.terraform_data.inner", "terraform_data.a", "terraform_data.a has instances with keys"),
+        ("module.m", "module.m.module.deeper", "a module cannot move to itself or into itself"),
+        ("module.m", "terraform_data.c", "a module moves only to a module address"),
+        ("terraform_data.nope", "terraform_data.c", "Nothing in the state matches terraform_data.nope"),
+        ("terraform_data.a", "terraform_data.a[", "Invalid address"),
+    ] {
+        let (code, out, err) = run(d, &["state", "mv", from, to]);
+        assert_eq!((code, out.as_str()), (1, ""), "{from} -> {to}");
+        assert!(err.contains(message), "{from} -> {to}: {err}");
+    }
+    assert_eq!(state_json(d), before, "nothing changed, not even the serial");
+}
+
+#[test]
+fn rm_forgets_objects_so_plan_creates_them_again() {
+    let dir = applied();
+    let d = dir.path();
+    let before = state_json(d);
+
+    let (code, out, err) = run(d, &["state", "rm", "-dry-run", "module.m", "terraform_data.a[1]"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "Would remove terraform_data.a[1]\nWould remove module.m.terraform_data.inner\n");
+    let (code, out, err) = run(d, &["state", "rm", "terraform_data.a[1]", "null_resource.nope"]);
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert!(err.contains("Nothing in the state matches null_resource.nope, so nothing was removed"), "{err}");
+    assert_eq!(state_json(d), before, "neither changed anything");
+
+    let (code, out, err) = run(d, &["state", "rm", "module.m", "terraform_data.a[1]"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "Removed terraform_data.a[1]\nRemoved module.m.terraform_data.inner\nSuccessfully removed 2 resource instance(s).\n"
+    );
+    assert_eq!(serial(d), before["serial"].as_u64().expect("serial") + 1);
+    let (_, out, _) = run(d, &["state", "list"]);
+    assert_eq!(lines(&out), ["null_resource.b", "terraform_data.a[0]"]);
+
+    // The objects still exist, but slipway no longer knows them: plan creates them again.
+    let (code, out, err) = run(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(out.contains("terraform_data.a[1] will be created"), "{out}");
+    assert!(out.contains("module.m.terraform_data.inner will be created"), "{out}");
+    assert!(out.contains("Plan: 2 to add, 0 to change, 0 to destroy."), "{out}");
+
+    // A whole resource goes with every instance.
+    let (code, out, _) = run(d, &["state", "rm", "terraform_data.a"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "Removed terraform_data.a[0]\nSuccessfully removed 1 resource instance(s).\n")
+    );
 }
 
 #[test]

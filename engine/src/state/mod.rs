@@ -6,6 +6,7 @@
 mod format;
 mod journal;
 mod manager;
+pub mod moves;
 
 use std::collections::BTreeMap;
 

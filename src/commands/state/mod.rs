@@ -3,7 +3,9 @@
 //! whose configuration does not load.
 
 mod list;
+mod mv;
 mod pull;
+mod rm;
 mod show;
 
 use std::process::ExitCode;
@@ -13,12 +15,14 @@ use slipway_engine::state::{State, StateManager};
 
 use super::plan::fail;
 use super::session::StateStore;
-use crate::cli::StateCommand;
+use crate::cli::{LockArgs, StateCommand};
 
 pub fn run(command: &StateCommand) -> ExitCode {
     let result = match command {
         StateCommand::List(args) => list::run(args),
         StateCommand::Show(args) => show::run(args),
+        StateCommand::Mv(args) => mv::run(args),
+        StateCommand::Rm(args) => rm::run(args),
         StateCommand::Pull(_) => pull::run(),
     };
     match result {
@@ -52,4 +56,22 @@ fn load_existing(store: &StateStore) -> Result<StateManager, String> {
 /// A state that nothing has written yet: no serial, nothing in it.
 fn never_stored(state: &State) -> bool {
     state.serial == 0 && state.is_empty()
+}
+
+/// Takes the lock, runs `change`, and releases the lock whatever `change` returned.
+fn with_lock(
+    store: &StateStore,
+    lock: &LockArgs,
+    operation: &str,
+    change: impl FnOnce() -> Result<(), String>,
+) -> Result<(), String> {
+    let held = store.lock(lock.lock, &lock.lock_timeout, operation)?;
+    let result = change();
+    store.release(held);
+    result
+}
+
+/// Writes the changed state through the backend, with the next serial.
+fn persist(store: &StateStore, manager: &mut StateManager) -> Result<(), String> {
+    store.runtime.block_on(manager.persist(&store.dir)).map_err(|e| format!("Error: Failed to save state\n\n{e}"))
 }

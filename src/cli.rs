@@ -45,9 +45,11 @@ pub enum Command {
     Show(ShowArgs),
     /// Show output values from the state.
     Output(OutputArgs),
-    /// Inspect and change the state: list, show, mv, rm, pull.
+    /// Inspect and change the state: list, show, mv, rm, pull, push.
     #[command(subcommand)]
     State(StateCommand),
+    /// Remove the state lock that a run which stopped left behind.
+    ForceUnlock(ForceUnlockArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -62,6 +64,8 @@ pub enum StateCommand {
     Rm(StateRmArgs),
     /// Print the current state as JSON.
     Pull(StatePullArgs),
+    /// Replace the state with a state file.
+    Push(StatePushArgs),
 }
 
 /// The state lock, for the commands that change state.
@@ -121,6 +125,28 @@ pub struct StateRmArgs {
 
 #[derive(Debug, Args)]
 pub struct StatePullArgs {}
+
+#[derive(Debug, Args)]
+pub struct StatePushArgs {
+    /// Push even when the lineage differs or the serial is lower than the current state's.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// The state file to push; `-` reads standard input.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ForceUnlockArgs {
+    /// Unlock without asking for confirmation.
+    #[arg(long)]
+    pub force: bool,
+    /// The ID of the lock, as the error that reported it said.
+    #[arg(value_name = "LOCK_ID")]
+    pub lock_id: String,
+}
 
 #[derive(Debug, Args, Default)]
 pub struct InitArgs {

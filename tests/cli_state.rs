@@ -1,6 +1,6 @@
 //! End-to-end tests of the commands that work on the state itself: `state list`, `state show`,
-//! `state mv`, `state rm` and `state pull`, run as a user runs them after an apply, with what they
-//! did read back from disk and from the next plan.
+//! `state mv`, `state rm`, `state pull`, `state push` and `force-unlock`, run as a user runs them
+//! after an apply, with what they did read back from disk and from the next plan.
 
 // Tests set up their fixtures on the real file system and read back what the commands wrote.
 #![allow(clippy::disallowed_methods)]
@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use assert_cmd::Command;
-use slipway_core::backend::Backend;
+use slipway_core::backend::{Backend, LockInfo};
 use slipway_engine::backend_local::LocalBackend;
 use slipway_engine::state::{JournalEntry, StateManager};
 
@@ -30,6 +30,10 @@ fn output(cmd: &mut Command) -> (i32, String, String) {
 
 fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
     output(slipway(dir).args(args))
+}
+
+fn run_with_stdin(dir: &Path, args: &[&str], stdin: &str) -> (i32, String, String) {
+    output(slipway(dir).args(args).write_stdin(stdin))
 }
 
 fn write(dir: &Path, name: &str, text: &str) {
@@ -355,4 +359,134 @@ fn pull_prints_the_current_state_with_its_lineage() {
         pulled["resources"].as_array().into_iter().flatten().filter_map(|r| r["type"].as_str()).collect();
     assert_eq!(types, ["terraform_data", "terraform_data"], "null_resource.b is gone: {pulled}");
     assert_eq!(state_json(d), stored, "pull writes nothing");
+}
+
+#[test]
+fn push_follows_lineage_and_serial() {
+    let dir = applied();
+    let d = dir.path();
+    let (_, out, _) = run(d, &["state", "pull"]);
+    let pulled: serde_json::Value = serde_json::from_str(&out).expect("pull prints JSON");
+    let lineage = pulled["lineage"].as_str().expect("lineage").to_string();
+    let serial_now = serial(d);
+
+    // Edited: one instance fewer, a higher serial. Accepted, and the next commands see it.
+    let mut edited = pulled.clone();
+    edited["serial"] = serde_json::json!(serial_now + 5);
+    edited["resources"]
+        .as_array_mut()
+        .expect("resources")
+        .retain(|r| !(r["type"] == "null_resource" && r["name"] == "b"));
+    write(d, "edited.tfstate", &edited.to_string());
+    let (code, out, err) = run(d, &["state", "push", "edited.tfstate"]);
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    assert_eq!(serial(d), serial_now + 5);
+    let (_, out, _) = run(d, &["state", "list"]);
+    assert!(!out.contains("null_resource.b"), "{out}");
+    let (code, out, _) = run(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 2);
+    assert!(out.contains("null_resource.b will be created"), "{out}");
+
+    // The same document again: the serial still goes up, so that older saved plans are stale.
+    let (code, _, err) = run_with_stdin(d, &["state", "push", "-"], &edited.to_string());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(serial(d), serial_now + 6);
+
+    // Older than what is stored: refused.
+    let (code, _, err) = run(d, &["state", "push", "-"]);
+    assert_eq!(code, 1, "empty standard input is no state");
+    assert!(err.contains("Failed to read the state to push"), "{err}");
+    let (code, _, err) = run_with_stdin(d, &["state", "push", "-"], &pulled.to_string());
+    assert_eq!(code, 1);
+    assert!(err.contains("lower than the current state's"), "{err}");
+
+    // Another history: refused, and accepted with -force.
+    let mut foreign = pulled.clone();
+    foreign["lineage"] = serde_json::json!("another-lineage");
+    foreign["serial"] = serde_json::json!(100);
+    write(d, "foreign.tfstate", &foreign.to_string());
+    let (code, _, err) = run(d, &["state", "push", "foreign.tfstate"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("has lineage another-lineage, but the current state has lineage"), "{err}");
+    assert!(err.contains("-force"), "{err}");
+    assert_eq!(state_json(d)["lineage"].as_str(), Some(lineage.as_str()), "refused: nothing changed");
+    let (code, _, err) = run(d, &["state", "push", "-force", "foreign.tfstate"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(state_json(d)["lineage"], "another-lineage");
+    assert_eq!(serial(d), 100);
+
+    write(d, "garbage.tfstate", "{\"format_version\": 1, \"lineage\": 3}");
+    let (code, _, err) = run(d, &["state", "push", "garbage.tfstate"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("cannot be used"), "{err}");
+    let (code, _, err) = run(d, &["state", "push", "missing.tfstate"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("Could not read missing.tfstate"), "{err}");
+}
+
+#[test]
+fn push_restores_the_emergency_file() {
+    let dir = applied();
+    let d = dir.path();
+    // What a failed final write leaves: the state as it should have been saved, with the next
+    // serial, in errored.tfstate.
+    let (_, out, _) = run(d, &["state", "pull"]);
+    let mut errored: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    errored["serial"] = serde_json::json!(serial(d) + 1);
+    errored["resources"].as_array_mut().expect("resources").retain(|r| r["module"] != "module.m");
+    write(d, "errored.tfstate", &errored.to_string());
+    let (code, _, err) = run(d, &["state", "push", "errored.tfstate"]);
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = run(d, &["state", "pull"]);
+    let now: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(now, errored);
+}
+
+#[test]
+fn force_unlock_removes_only_the_named_lock() {
+    let dir = applied();
+    let d = dir.path();
+    // A run that died holding the lock.
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let backend = LocalBackend::new(d);
+    let info = LockInfo {
+        id: "5f1c2e0a-dead-run".into(),
+        operation: "OperationTypeApply".into(),
+        who: "someone@elsewhere".into(),
+        version: "0.1.0".into(),
+        created: "2025-01-01T00:00:00Z".into(),
+        path: backend.describe("default"),
+    };
+    runtime.block_on(backend.lock("default", &info)).expect("takes the lock");
+
+    let (code, _, err) = run(d, &["state", "rm", "null_resource.b"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("slipway force-unlock 5f1c2e0a-dead-run"), "{err}");
+
+    let (code, _, err) = run(d, &["force-unlock", "-force", "wrong-id"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("The state is locked with ID 5f1c2e0a-dead-run, not wrong-id"), "{err}");
+    let (code, out, _) = run_with_stdin(d, &["force-unlock", "5f1c2e0a-dead-run"], "no\n");
+    assert_eq!(code, 1);
+    assert!(out.contains("Do you really want to force-unlock?"), "{out}");
+    assert!(out.contains("force-unlock cancelled."), "{out}");
+    let held = runtime.block_on(backend.lock_info("default")).expect("reads the lock");
+    assert_eq!(held.as_ref().map(|l| l.id.as_str()), Some("5f1c2e0a-dead-run"), "still locked");
+
+    let (code, out, err) = run_with_stdin(d, &["force-unlock", "5f1c2e0a-dead-run"], "yes\n");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Slipway state has been successfully unlocked!"), "{out}");
+    assert_eq!(runtime.block_on(backend.lock_info("default")).expect("reads the lock"), None);
+    let (code, _, err) = run(d, &["state", "rm", "null_resource.b"]);
+    assert_eq!(code, 0, "the state can be locked again: {err}");
+
+    let (code, _, err) = run(d, &["force-unlock", "-force", "5f1c2e0a-dead-run"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("is not locked"), "{err}");
+
+    runtime.block_on(backend.lock("default", &info)).expect("takes the lock");
+    let (code, out, err) = run(d, &["force-unlock", "-force", "5f1c2e0a-dead-run"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("Do you really want"), "-force asks nothing: {out}");
+    assert_eq!(runtime.block_on(backend.lock_info("default")).expect("reads the lock"), None);
 }

@@ -4,6 +4,7 @@
 mod apply;
 mod console;
 mod fmt;
+mod force_unlock;
 mod init;
 mod output;
 mod plan;
@@ -43,6 +44,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Show(args) => show::run(&args),
         Command::Output(args) => output::run(&args),
         Command::State(command) => state::run(&command),
+        Command::ForceUnlock(args) => force_unlock::run(&args),
     }
 }
 

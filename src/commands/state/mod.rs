@@ -5,6 +5,7 @@
 mod list;
 mod mv;
 mod pull;
+mod push;
 mod rm;
 mod show;
 
@@ -24,6 +25,7 @@ pub fn run(command: &StateCommand) -> ExitCode {
         StateCommand::Mv(args) => mv::run(args),
         StateCommand::Rm(args) => rm::run(args),
         StateCommand::Pull(_) => pull::run(),
+        StateCommand::Push(args) => push::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

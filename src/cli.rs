@@ -50,6 +50,8 @@ pub enum Command {
     State(StateCommand),
     /// Remove the state lock that a run which stopped left behind.
     ForceUnlock(ForceUnlockArgs),
+    /// Print the resource dependency graph, or a plan's execution graph, in Graphviz DOT.
+    Graph(GraphArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -146,6 +148,27 @@ pub struct ForceUnlockArgs {
     /// The ID of the lock, as the error that reported it said.
     #[arg(value_name = "LOCK_ID")]
     pub lock_id: String,
+}
+
+/// Which graph `slipway graph` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphType {
+    /// The resources of the configuration and what each depends on.
+    Plan,
+    /// The operations of a plan and the order apply runs them in.
+    Apply,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// plan (the default): resource dependencies; apply: a plan's operations.
+    #[arg(long = "type", value_enum, value_name = "TYPE")]
+    pub graph_type: Option<GraphType>,
+    /// The execution graph of this saved plan (implies -type=apply).
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+    #[command(flatten)]
+    pub vars: VarArgs,
 }
 
 #[derive(Debug, Args, Default)]

@@ -1,6 +1,6 @@
 //! End-to-end tests of the commands that work on the state itself: `state list`, `state show`,
-//! `state mv`, `state rm`, `state pull`, `state push` and `force-unlock`, run as a user runs them
-//! after an apply, with what they did read back from disk and from the next plan.
+//! `state mv`, `state rm`, `state pull`, `state push`, `force-unlock`, and `graph`, run as a user
+//! runs them after an apply, with what they did read back from disk and from the next plan.
 
 // Tests set up their fixtures on the real file system and read back what the commands wrote.
 #![allow(clippy::disallowed_methods)]
@@ -489,4 +489,65 @@ fn force_unlock_removes_only_the_named_lock() {
     assert_eq!(code, 0, "{err}");
     assert!(!out.contains("Do you really want"), "-force asks nothing: {out}");
     assert_eq!(runtime.block_on(backend.lock_info("default")).expect("reads the lock"), None);
+}
+
+const GRAPH_CONFIG: &str = r#"resource "terraform_data" "a" {
+  count            = 2
+  triggers_replace = var.generation
+}
+
+variable "generation" {
+  default = 1
+}
+
+resource "null_resource" "b" {
+  triggers = {
+    a = terraform_data.a[0].id
+  }
+}
+
+resource "terraform_data" "keyed" {
+  for_each = toset(["plain", "q\"uote"])
+  input    = "${each.key}-${var.generation}"
+}
+
+module "net" {
+  source = "./net"
+  input  = null_resource.b.id
+}
+"#;
+
+#[test]
+fn graph_of_the_configuration_and_of_a_plan() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    write(d, "main.tf", GRAPH_CONFIG);
+    write(d, "net/main.tf", MODULE);
+
+    let (code, out, err) = run(d, &["graph"]);
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!("graph_plan", out);
+    let (_, typed, _) = run(d, &["graph", "-type=plan"]);
+    assert_eq!(typed, out);
+
+    let (code, out, err) = run(d, &["apply", "-auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    // A new generation replaces terraform_data.a, and with it what depends on its id, and updates
+    // terraform_data.keyed, whose keys must stay one DOT name each.
+    let (code, _, err) = run(d, &["plan", "-var", "generation=2", "-out=tfplan"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(d, &["graph", "-type=apply", "-var", "generation=2"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("digraph {\n"), "{out}");
+    insta::assert_snapshot!("graph_apply", out);
+    let (code, saved, err) = run(d, &["graph", "-plan=tfplan"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(saved, out, "a saved plan has the same graph");
+
+    let (code, _, err) = run(d, &["graph", "-type=plan", "-plan=tfplan"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("-plan needs -type=apply"), "{err}");
+    let (code, _, err) = run(d, &["graph", "-type=nonsense"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("nonsense"), "{err}");
 }

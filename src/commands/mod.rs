@@ -5,6 +5,7 @@ mod apply;
 mod console;
 mod fmt;
 mod force_unlock;
+mod graph;
 mod init;
 mod output;
 mod plan;
@@ -45,6 +46,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Output(args) => output::run(&args),
         Command::State(command) => state::run(&command),
         Command::ForceUnlock(args) => force_unlock::run(&args),
+        Command::Graph(args) => graph::run(&args),
     }
 }
 

@@ -45,20 +45,23 @@ pub enum Command {
     Show(ShowArgs),
     /// Show output values from the state.
     Output(OutputArgs),
+    /// Inspect and change the state: list, show, mv, rm, pull, push.
+    #[command(subcommand)]
+    State(StateCommand),
+    /// Remove the state lock that a run which stopped left behind.
+    ForceUnlock(ForceUnlockArgs),
+    /// Print the resource dependency graph, or a plan's execution graph, in Graphviz DOT.
+    Graph(GraphArgs),
     /// Bring an existing object under management: slipway import ADDRESS ID.
     Import(ImportArgs),
 }
 
-#[derive(Debug, Args, Default)]
+#[derive(Debug, Args)]
 pub struct ImportArgs {
     #[command(flatten)]
     pub vars: VarArgs,
-    /// Take the state lock (default true).
-    #[arg(long, value_name = "BOOL", default_value = "true", action = clap::ArgAction::Set)]
-    pub lock: bool,
-    /// How long to wait for the state lock: 0s, 30s, 5m.
-    #[arg(long, value_name = "DURATION", default_value = "0s")]
-    pub lock_timeout: String,
+    #[command(flatten)]
+    pub lock: LockArgs,
     /// Ask for missing variables interactively (default true; slipway never asks).
     #[arg(long, value_name = "BOOL", default_value = "true", action = clap::ArgAction::Set)]
     pub input: bool,
@@ -68,6 +71,130 @@ pub struct ImportArgs {
     pub address: String,
     /// The provider's ID of the existing object.
     pub id: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// List the resource instances in the state.
+    List(StateListArgs),
+    /// Show one resource instance in the state.
+    Show(StateShowArgs),
+    /// Move an instance, a resource or a module to another address in the state.
+    Mv(StateMvArgs),
+    /// Remove instances from the state, leaving the objects themselves alone.
+    Rm(StateRmArgs),
+    /// Print the current state as JSON.
+    Pull(StatePullArgs),
+    /// Replace the state with a state file.
+    Push(StatePushArgs),
+}
+
+/// The state lock, for every command that reads state to change it.
+#[derive(Debug, Args, Clone)]
+pub struct LockArgs {
+    /// Take the state lock (default true).
+    #[arg(long, value_name = "BOOL", default_value = "true", action = clap::ArgAction::Set)]
+    pub lock: bool,
+    /// How long to wait for the state lock: 0s, 30s, 5m.
+    #[arg(long, value_name = "DURATION", default_value = "0s")]
+    pub lock_timeout: String,
+}
+
+impl Default for LockArgs {
+    /// As the command line's defaults: lock, and do not wait.
+    fn default() -> Self {
+        LockArgs { lock: true, lock_timeout: "0s".into() }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct StateListArgs {
+    /// Only instances with this `id` attribute.
+    #[arg(long, value_name = "ID")]
+    pub id: Option<String>,
+    /// Only instances these resource, instance or module addresses contain.
+    #[arg(value_name = "ADDRESS")]
+    pub addresses: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StateShowArgs {
+    /// The resource instance to show, as in aws_instance.web[0].
+    #[arg(value_name = "ADDRESS")]
+    pub address: String,
+}
+
+#[derive(Debug, Args)]
+pub struct StateMvArgs {
+    /// Show what would move, changing nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// The instance, resource or module to move.
+    #[arg(value_name = "SOURCE")]
+    pub source: String,
+    /// Its new address.
+    #[arg(value_name = "DESTINATION")]
+    pub destination: String,
+}
+
+#[derive(Debug, Args)]
+pub struct StateRmArgs {
+    /// Show what would be removed, changing nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Instances, resources or modules to remove (every instance they contain).
+    #[arg(value_name = "ADDRESS", required = true)]
+    pub addresses: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatePullArgs {}
+
+#[derive(Debug, Args)]
+pub struct StatePushArgs {
+    /// Push even when the lineage differs or the serial is lower than the current state's.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// The state file to push; `-` reads standard input.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ForceUnlockArgs {
+    /// Unlock without asking for confirmation.
+    #[arg(long)]
+    pub force: bool,
+    /// The ID of the lock, as the error that reported it said.
+    #[arg(value_name = "LOCK_ID")]
+    pub lock_id: String,
+}
+
+/// Which graph `slipway graph` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphType {
+    /// The resources of the configuration and what each depends on.
+    Plan,
+    /// The operations of a plan and the order apply runs them in.
+    Apply,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// plan (the default): resource dependencies; apply: a plan's operations.
+    #[arg(long = "type", value_enum, value_name = "TYPE")]
+    pub graph_type: Option<GraphType>,
+    /// The execution graph of this saved plan (implies -type=apply).
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+    #[command(flatten)]
+    pub vars: VarArgs,
 }
 
 #[derive(Debug, Args, Default)]
@@ -101,12 +228,8 @@ pub struct PlanFlags {
     /// How many operations run at once.
     #[arg(long, default_value_t = 10)]
     pub parallelism: usize,
-    /// Take the state lock (default true).
-    #[arg(long, value_name = "BOOL", default_value = "true", action = clap::ArgAction::Set)]
-    pub lock: bool,
-    /// How long to wait for the state lock: 0s, 30s, 5m.
-    #[arg(long, value_name = "DURATION", default_value = "0s")]
-    pub lock_timeout: String,
+    #[command(flatten)]
+    pub lock: LockArgs,
     /// Ask for missing variables interactively (default true; slipway never asks).
     #[arg(long, value_name = "BOOL", default_value = "true", action = clap::ArgAction::Set)]
     pub input: bool,

@@ -234,4 +234,12 @@ async fn a_failed_final_write_goes_to_an_emergency_file() {
     let rescued =
         State::from_json(&std::fs::read(dir.path().join("errored.tfstate")).expect("emergency file")).expect("parses");
     assert_eq!(rescued.instances.len(), 1);
+
+    // Once the backend works again, the emergency file is pushed as the message says.
+    let backend: Arc<dyn Backend> = Arc::new(LocalBackend::new(dir.path().join("remote")));
+    let (mut push, _) = StateManager::load(backend.clone(), "default").await.expect("loads");
+    push.replace(rescued.clone(), false).expect("the emergency file continues the stored state");
+    push.persist(dir.path()).await.expect("persists");
+    let (stored, _) = StateManager::load(backend, "default").await.expect("loads");
+    assert_eq!(stored.state(), &rescued);
 }

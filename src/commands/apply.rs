@@ -61,12 +61,12 @@ pub fn run(args: &ApplyArgs, kind: Kind) -> ExitCode {
         },
         None => None,
     };
-    let lock = match session.lock(flags.lock, &flags.lock_timeout, "OperationTypeApply") {
+    let lock = match session.store.lock(&flags.lock, "OperationTypeApply") {
         Ok(lock) => lock,
         Err(message) => return fail(&message),
     };
     let code = apply_with_lock(&session, args, &flags, saved, kind);
-    session.release(lock);
+    session.store.release(lock);
     code
 }
 
@@ -77,7 +77,7 @@ fn apply_with_lock(
     saved: Option<Plan>,
     kind: Kind,
 ) -> ExitCode {
-    let mut manager = match session.load_state() {
+    let mut manager = match session.store.load_state() {
         Ok(manager) => manager,
         Err(message) => return fail(&message),
     };
@@ -201,7 +201,7 @@ fn finish(
     let cancel = Arc::new(AtomicBool::new(false));
     let watcher = {
         let cancel = cancel.clone();
-        session.runtime.spawn(async move {
+        session.store.runtime.spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
                 cancel.store(true, Ordering::SeqCst);
                 eprintln!("\nInterrupt received. Waiting for the operations in progress to finish; press Ctrl-C again to abort.");
@@ -222,7 +222,7 @@ fn finish(
         })
         .sum();
     let hook = ProgressLines::new(operations, session.no_color);
-    let outcome: ApplyOutcome = session.runtime.block_on(apply(ApplyContext {
+    let outcome: ApplyOutcome = session.store.runtime.block_on(apply(ApplyContext {
         plan: &plan,
         providers: &session.providers,
         evaluator: evaluator.as_mut(),
@@ -233,7 +233,7 @@ fn finish(
     }));
     watcher.abort();
     hook.finish();
-    let persisted = session.runtime.block_on(manager.persist(&session.workspace.dir));
+    let persisted = session.store.runtime.block_on(manager.persist(&session.store.dir));
     let mut diags = outcome.diagnostics;
     if let Err(e) = persisted {
         diags.push(slipway_core::Diagnostic::error("Failed to save state", e.to_string()));

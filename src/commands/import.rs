@@ -41,17 +41,17 @@ pub fn run(args: &ImportArgs) -> ExitCode {
         ));
     };
     let provider = resource.provider_name();
-    let lock = match session.lock(args.lock, &args.lock_timeout, "OperationTypeImport") {
+    let lock = match session.store.lock(&args.lock, "OperationTypeImport") {
         Ok(lock) => lock,
         Err(message) => return fail(&message),
     };
     let code = import_with_lock(&session, &addr, &provider, &args.id);
-    session.release(lock);
+    session.store.release(lock);
     code
 }
 
 fn import_with_lock(session: &Session, addr: &ResourceInstanceAddr, provider: &str, id: &str) -> ExitCode {
-    let mut manager = match session.load_state() {
+    let mut manager = match session.store.load_state() {
         Ok(manager) => manager,
         Err(message) => return fail(&message),
     };
@@ -61,7 +61,7 @@ fn import_with_lock(session: &Session, addr: &ResourceInstanceAddr, provider: &s
         ));
     }
     println!("{addr}: Importing from ID {id:?}...");
-    let imported = session.runtime.block_on(import_object(&session.providers, provider, addr, id));
+    let imported = session.store.runtime.block_on(import_object(&session.providers, provider, addr, id));
     let ImportedObject { value, mut object } = match imported {
         Ok(imported) => imported,
         Err(diags) => {
@@ -70,9 +70,9 @@ fn import_with_lock(session: &Session, addr: &ResourceInstanceAddr, provider: &s
         }
     };
     (object.attributes, object.sensitive_paths) = encode_object(&value);
-    let recorded = session.runtime.block_on(async {
+    let recorded = session.store.runtime.block_on(async {
         manager.record(JournalEntry::Put { address: addr.clone(), object }).await?;
-        manager.persist(&session.workspace.dir).await
+        manager.persist(&session.store.dir).await
     });
     if let Err(e) = recorded {
         return fail(&format!("Error: Failed to save state\n\n{e}"));

@@ -4,6 +4,8 @@
 mod apply;
 mod console;
 mod fmt;
+mod force_unlock;
+mod graph;
 mod import;
 mod init;
 mod output;
@@ -11,6 +13,7 @@ mod plan;
 mod planfile;
 mod session;
 mod show;
+mod state;
 mod validate;
 mod version;
 
@@ -43,7 +46,18 @@ pub fn run(command: Command) -> ExitCode {
         Command::Show(args) => show::run(&args),
         Command::Output(args) => output::run(&args),
         Command::Import(args) => import::run(&args),
+        Command::State(command) => state::run(&command),
+        Command::ForceUnlock(args) => force_unlock::run(&args),
+        Command::Graph(args) => graph::run(&args),
     }
+}
+
+/// Writes to standard output. A closed pipe (`slipway state list | head`) ends the output
+/// quietly instead of panicking as `print!` does.
+pub fn write_stdout(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 /// The configuration of the working directory, as every command sees it.

@@ -14,7 +14,7 @@ pub fn run(args: &OutputArgs) -> ExitCode {
     let Some(session) = Session::open(&VarArgs::default(), args.no_color) else {
         return ExitCode::from(1);
     };
-    let manager = match session.load_state() {
+    let manager = match session.store.load_state() {
         Ok(manager) => manager,
         Err(message) => return fail(&message),
     };

@@ -20,17 +20,17 @@ pub fn run(args: &PlanArgs) -> ExitCode {
         Ok(options) => options,
         Err(message) => return fail(&message),
     };
-    let lock = match session.lock(args.flags.lock, &args.flags.lock_timeout, "OperationTypePlan") {
+    let lock = match session.store.lock(&args.flags.lock, "OperationTypePlan") {
         Ok(lock) => lock,
         Err(message) => return fail(&message),
     };
     let code = plan_with_lock(&session, args, &options);
-    session.release(lock);
+    session.store.release(lock);
     code
 }
 
 fn plan_with_lock(session: &Session, args: &PlanArgs, options: &PlanOptions) -> ExitCode {
-    let manager = match session.load_state() {
+    let manager = match session.store.load_state() {
         Ok(manager) => manager,
         Err(message) => return fail(&message),
     };
@@ -77,7 +77,7 @@ pub fn make_plan(session: &Session, state: &State, options: &PlanOptions) -> Pla
         settings: &settings,
         state,
         providers: &session.providers,
-        runtime: session.runtime.handle(),
+        runtime: session.store.runtime.handle(),
     };
     let mut planned = plan(&ctx, options);
     // Loading problems (warnings, since errors stop earlier) belong with the plan's.

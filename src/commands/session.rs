@@ -2,6 +2,7 @@
 //! providers, the backend and the state lock, and the runtime provider calls run on.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,17 +16,25 @@ use slipway_lang::fs::OsFileSystem;
 use slipway_lang::vars::{CliVar, collect_inputs};
 
 use super::Workspace;
-use crate::cli::VarArgs;
+use crate::cli::{LockArgs, VarArgs};
 use crate::diagnostics::{print_diagnostics, print_plain_error};
 
 pub struct Session {
     pub workspace: Workspace,
     pub inputs: BTreeMap<String, InputValue>,
     pub providers: ProviderSet,
+    pub store: StateStore,
+    pub no_color: bool,
+}
+
+/// The state of the working directory's workspace: its backend, the lock on it, and the
+/// runtime backend calls run on. The `state` commands need no more than this, so that a
+/// configuration with errors never stands between a user and repairing the state.
+pub struct StateStore {
+    pub dir: PathBuf,
     pub backend: Arc<dyn Backend>,
     pub workspace_name: String,
     pub runtime: tokio::runtime::Runtime,
-    pub no_color: bool,
 }
 
 /// Every provider this build of slipway includes.
@@ -54,30 +63,43 @@ impl Session {
             print_diagnostics(&workspace.diagnostics, &workspace.sources, no_color);
             return None;
         }
-        let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
-            Ok(runtime) => runtime,
-            Err(e) => {
-                let _ = print_plain_error(&format!("Error: could not start the runtime: {e}"));
+        let store = match StateStore::open_in(dir) {
+            Ok(store) => store,
+            Err(message) => {
+                let _ = print_plain_error(&message);
                 return None;
             }
         };
-        Some(Session {
-            backend: Arc::new(LocalBackend::new(dir)),
+        Some(Session { workspace, inputs, providers: providers(), store, no_color })
+    }
+}
+
+impl StateStore {
+    /// The state of the working directory.
+    pub fn open() -> Result<StateStore, String> {
+        StateStore::open_in(std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")))
+    }
+
+    fn open_in(dir: PathBuf) -> Result<StateStore, String> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| format!("Error: could not start the runtime: {e}"))?;
+        Ok(StateStore {
+            backend: Arc::new(LocalBackend::new(dir.clone())),
+            dir,
             workspace_name: std::env::var("TF_WORKSPACE").unwrap_or_else(|_| "default".into()),
-            workspace,
-            inputs,
-            providers: providers(),
             runtime,
-            no_color,
         })
     }
 
     /// Takes the state lock unless `-lock=false`.
-    pub fn lock(&self, enabled: bool, timeout: &str, operation: &str) -> Result<Option<StateLock>, String> {
-        if !enabled {
+    pub fn lock(&self, args: &LockArgs, operation: &str) -> Result<Option<StateLock>, String> {
+        if !args.lock {
             return Ok(None);
         }
-        let timeout = parse_duration(timeout)?;
+        let timeout = parse_duration(&args.lock_timeout)?;
         let acquired =
             self.runtime.block_on(StateLock::acquire(self.backend.clone(), &self.workspace_name, operation, timeout));
         match acquired {
@@ -114,8 +136,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         digits.parse().map_err(|_| format!("Invalid duration {text:?}: use a number and a unit, as in 30s or 5m."))?;
     let seconds = match unit {
         "" | "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
         "ms" => return Ok(Duration::from_millis(n)),
         _ => return Err(format!("Invalid duration {text:?}: the unit must be ms, s, m or h.")),
     };

@@ -2,8 +2,12 @@
 
 use std::process::ExitCode;
 
-use slipway_core::render::{Redaction, render_value};
+use slipway_core::Diagnostic;
+use slipway_core::address::{ResourceInstanceAddr, ResourceMode};
+use slipway_core::render::{Redaction, quote, render_value};
 use slipway_engine::plan::prior::decode_object;
+use slipway_engine::providers::ProviderSet;
+use slipway_engine::state::InstanceObject;
 
 use super::plan::fail;
 use super::session::{Session, providers};
@@ -32,7 +36,7 @@ pub fn run(args: &ShowArgs) -> ExitCode {
     let Some(session) = Session::open(&VarArgs::default(), args.no_color) else {
         return ExitCode::from(1);
     };
-    let manager = match session.load_state() {
+    let manager = match session.store.load_state() {
         Ok(manager) => manager,
         Err(message) => return fail(&message),
     };
@@ -47,14 +51,9 @@ pub fn run(args: &ShowArgs) -> ExitCode {
     }
     let providers = providers();
     for (addr, object) in &state.instances {
-        println!("# {addr}:");
-        let kind = if addr.resource.mode == slipway_core::address::ResourceMode::Data { "data" } else { "resource" };
-        match decode_object(addr, object, &providers) {
-            Ok(value) => {
-                let body = render_value(&value, Redaction::Redact);
-                println!("{kind} {:?} {:?} {body}\n", addr.resource.type_name, addr.resource.name);
-            }
-            Err(d) => println!("# ({})\n", d.detail),
+        match render_instance(addr, object, &providers) {
+            Ok(text) => println!("{text}"),
+            Err(d) => println!("# {addr}:\n# ({})\n", d.detail),
         }
     }
     if !state.outputs.is_empty() {
@@ -62,4 +61,19 @@ pub fn run(args: &ShowArgs) -> ExitCode {
         super::output::print_all_outputs(state, false);
     }
     ExitCode::SUCCESS
+}
+
+/// One instance as `show` and `state show` print it: `# ADDR:`, then its attributes as a
+/// `resource` (or `data`) block, sensitive values redacted; the error when its provider cannot
+/// decode it.
+#[allow(clippy::result_large_err)] // the cold path, and it goes straight to the user
+pub fn render_instance(
+    addr: &ResourceInstanceAddr,
+    object: &InstanceObject,
+    providers: &ProviderSet,
+) -> Result<String, Diagnostic> {
+    let value = decode_object(addr, object, providers)?;
+    let kind = if addr.resource.mode == ResourceMode::Data { "data" } else { "resource" };
+    let body = render_value(&value, Redaction::Redact);
+    Ok(format!("# {addr}:\n{kind} {} {} {body}\n", quote(&addr.resource.type_name), quote(&addr.resource.name)))
 }

@@ -28,6 +28,17 @@ pub struct Op {
     pub kind: OpKind,
 }
 
+impl Op {
+    /// The operation as messages and `slipway graph` name it: `aws_vpc.main (create)`.
+    pub fn describe(&self, plan: &Plan) -> String {
+        let change = &plan.changes[self.change];
+        match self.kind {
+            OpKind::Apply => format!("{} ({})", change.addr, describe(change.action)),
+            OpKind::Delete => format!("{} (destroy)", change.addr),
+        }
+    }
+}
+
 /// Edges point from an operation to the operations that must wait for it.
 pub struct ExecutionGraph {
     pub graph: DiGraph<Op, ()>,
@@ -93,17 +104,8 @@ impl ExecutionGraph {
             if component.len() < 2 {
                 continue;
             }
-            let names: Vec<String> = component
-                .iter()
-                .filter_map(|n| self.graph.node_weight(*n))
-                .map(|op| {
-                    let addr = &plan.changes[op.change].addr;
-                    match op.kind {
-                        OpKind::Apply => format!("{addr} ({})", describe(plan.changes[op.change].action)),
-                        OpKind::Delete => format!("{addr} (destroy)"),
-                    }
-                })
-                .collect();
+            let names: Vec<String> =
+                component.iter().filter_map(|n| self.graph.node_weight(*n)).map(|op| op.describe(plan)).collect();
             diags.push(Diagnostic::error(
                 "Cycle in the apply order",
                 format!(

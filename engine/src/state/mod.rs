@@ -6,6 +6,7 @@
 mod format;
 mod journal;
 mod manager;
+pub mod moves;
 
 use std::collections::BTreeMap;
 
@@ -14,7 +15,7 @@ use slipway_core::address::{AbsResourceAddr, ResourceInstanceAddr};
 
 pub use format::{FORMAT_VERSION, StateError};
 pub use journal::JournalEntry;
-pub use manager::{PersistError, StateManager};
+pub use manager::{PersistError, ReplaceError, StateManager};
 
 /// One state document.
 #[derive(Clone, Debug, PartialEq)]

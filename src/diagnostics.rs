@@ -84,6 +84,8 @@ fn severity_word(severity: Severity) -> &'static str {
 /// An error that is not about configuration, such as a failed -chdir.
 pub fn print_plain_error(message: &str) -> std::io::Result<()> {
     let mut stream = StandardStream::stderr(color_choice(false));
+    // Messages are written as Terraform words them ("Error: ..."); the prefix is ours to add once.
+    let message = message.strip_prefix("Error: ").unwrap_or(message);
     writeln!(stream, "error: {message}")
 }
 

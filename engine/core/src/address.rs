@@ -159,7 +159,15 @@ impl Target {
     /// Whether `instance` is this target or inside it.
     pub fn contains(&self, instance: &ResourceInstanceAddr) -> bool {
         match self {
-            Target::Module(m) => instance.module.0.starts_with(&m.0),
+            Target::Module(m) => {
+                // As in Terraform, a last step without a key names the module call: `module.m`
+                // holds every instance of it, `module.m[0]` only the first.
+                let steps = &instance.module.0;
+                steps.len() >= m.0.len()
+                    && m.0.iter().zip(steps).enumerate().all(|(i, ((name, key), (other_name, other_key)))| {
+                        name == other_name && (key == other_key || (i == m.0.len() - 1 && *key == InstanceKey::None))
+                    })
+            }
             Target::Resource(r) => instance.module == r.module && instance.resource == r.resource,
             Target::Instance(i) => i == instance,
         }
@@ -339,6 +347,12 @@ mod tests {
             assert!(outer.parse::<Target>().expect(outer).contains(&instance), "{outer}");
         }
         assert!(!"module.net[\"b\"]".parse::<Target>().expect("parses").contains(&instance));
+        // The module call without a key holds every instance; inner steps must match exactly.
+        assert!("module.net".parse::<Target>().expect("parses").contains(&instance));
+        let nested: ResourceInstanceAddr = "module.net[\"a\"].module.db[0].aws_instance.x".parse().expect("parses");
+        assert!("module.net[\"a\"].module.db".parse::<Target>().expect("parses").contains(&nested));
+        assert!(!"module.net.module.db[0]".parse::<Target>().expect("parses").contains(&nested));
+        assert!(!"module.network".parse::<Target>().expect("parses").contains(&instance));
     }
 
     #[test]

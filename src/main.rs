@@ -2,10 +2,28 @@
 //! they return, and exits with a code. It holds no logic of its own.
 
 // The binary is the one place that prints (ARCHITECTURE.md, invariant 10); the workspace lints
-// forbid printing everywhere else.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+// forbid printing everywhere else. Standard output goes through `out!`/`outln!`, which end
+// quietly on a closed pipe (`slipway plan | head`) where `print!` would panic.
+#![allow(clippy::print_stderr)]
 // The CLI reads and writes the user's files directly (`fmt`); the engine goes through traits.
 #![allow(clippy::disallowed_methods)]
+
+/// `print!` that ends quietly when standard output is a closed pipe.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::commands::write_stdout(&format!($($arg)*))
+    };
+}
+
+/// `println!` that ends quietly when standard output is a closed pipe.
+macro_rules! outln {
+    () => {
+        $crate::commands::write_stdout("\n")
+    };
+    ($($arg:tt)*) => {
+        $crate::commands::write_stdout(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
 
 mod cli;
 mod commands;

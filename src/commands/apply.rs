@@ -115,7 +115,7 @@ fn apply_with_lock(
             if planned.plan.diagnostics.has_errors() {
                 return ExitCode::from(1);
             }
-            print!(
+            out!(
                 "{}",
                 crate::render::render_plan_with_schemas(
                     &planned.plan,
@@ -139,7 +139,7 @@ fn apply_with_lock(
                 return ExitCode::SUCCESS;
             }
             if !args.auto_approve && kind != Kind::Refresh && !confirm(kind) {
-                println!("\nApply cancelled.");
+                outln!("\nApply cancelled.");
                 return ExitCode::from(1);
             }
             (planned.plan, planned.evaluated)
@@ -179,11 +179,11 @@ fn confirm(kind: Kind) -> bool {
             "Do you want to perform these actions?\n  Slipway will perform the actions described above.\n  Only 'yes' will be accepted to approve."
         }
     };
-    print!("\n{question}\n\n  Enter a value: ");
+    out!("\n{question}\n\n  Enter a value: ");
     let _ = std::io::stdout().flush();
     let mut answer = String::new();
     let _ = std::io::stdin().lock().read_line(&mut answer);
-    println!();
+    outln!();
     answer.trim() == "yes"
 }
 
@@ -258,7 +258,7 @@ fn finish(
             )
         }
     };
-    println!("\n{what}");
+    outln!("\n{what}");
     if kind != Kind::Destroy {
         super::output::print_all_outputs(manager.state(), true);
     }

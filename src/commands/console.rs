@@ -45,7 +45,7 @@ pub fn run(args: &ConsoleArgs) -> ExitCode {
     let mut line_number = 0;
     loop {
         if interactive {
-            print!("> ");
+            out!("> ");
             let _ = std::io::stdout().flush();
         }
         let mut line = String::new();
@@ -86,7 +86,7 @@ pub fn run(args: &ConsoleArgs) -> ExitCode {
             failed = true;
             continue;
         }
-        println!("{}", render_value(&value, Redaction::Redact));
+        outln!("{}", render_value(&value, Redaction::Redact));
     }
     if failed && !interactive { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }

@@ -60,7 +60,7 @@ fn import_with_lock(session: &Session, addr: &ResourceInstanceAddr, provider: &s
             "Error: Resource already managed by slipway\n\nslipway already manages a remote object for {addr}. To import to this address you must first remove the existing object from the state with\n    slipway state rm {addr}"
         ));
     }
-    println!("{addr}: Importing from ID {id:?}...");
+    outln!("{addr}: Importing from ID {id:?}...");
     let imported = session.store.runtime.block_on(import_object(&session.providers, provider, addr, id));
     let ImportedObject { value, mut object } = match imported {
         Ok(imported) => imported,
@@ -77,8 +77,8 @@ fn import_with_lock(session: &Session, addr: &ResourceInstanceAddr, provider: &s
     if let Err(e) = recorded {
         return fail(&format!("Error: Failed to save state\n\n{e}"));
     }
-    println!("{addr}: Import prepared!\n  Prepared {} for import", addr.resource.type_name);
-    println!(
+    outln!("{addr}: Import prepared!\n  Prepared {} for import", addr.resource.type_name);
+    outln!(
         "\nImport successful!\n\nThe resources that were imported are shown above. These resources are now in\nyour slipway state and will henceforth be managed by slipway."
     );
     ExitCode::SUCCESS

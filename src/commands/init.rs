@@ -17,10 +17,10 @@ pub fn run(args: &InitArgs) -> ExitCode {
         return ExitCode::from(1);
     }
     let available = providers();
-    println!("\nInitializing the backend...");
+    outln!("\nInitializing the backend...");
     match &workspace.config.module.terraform.backend {
-        None => println!("Using the local backend: state in slipway.tfstate."),
-        Some(backend) if backend.kind == "local" => println!("Using the local backend."),
+        None => outln!("Using the local backend: state in slipway.tfstate."),
+        Some(backend) if backend.kind == "local" => outln!("Using the local backend."),
         Some(backend) => {
             eprintln!(
                 "Error: Unsupported backend type\n\nThe backend {:?} is not available in this build of slipway; use \"local\".",
@@ -29,13 +29,13 @@ pub fn run(args: &InitArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     }
-    println!("\nInitializing provider plugins...");
+    outln!("\nInitializing provider plugins...");
     let mut used = BTreeSet::new();
     collect_providers(&workspace.config, &mut used);
     let mut missing = Vec::new();
     for name in &used {
         if available.get(name).is_some() {
-            println!("- Using the built-in provider {name:?}");
+            outln!("- Using the built-in provider {name:?}");
         } else {
             missing.push(name.clone());
         }
@@ -49,7 +49,7 @@ pub fn run(args: &InitArgs) -> ExitCode {
         );
         return ExitCode::from(1);
     }
-    println!(
+    outln!(
         "\nSlipway has been successfully initialized!\n\nYou may now begin working with Slipway. Try running \"slipway plan\" to see\nany changes that are required for your infrastructure."
     );
     ExitCode::SUCCESS

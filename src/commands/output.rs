@@ -35,7 +35,7 @@ pub fn run(args: &OutputArgs) -> ExitCode {
                     )
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         }
         None => {
             if state.outputs.is_empty() {
@@ -52,11 +52,11 @@ pub fn run(args: &OutputArgs) -> ExitCode {
                 ));
             };
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&output.value).unwrap_or_default());
+                outln!("{}", serde_json::to_string_pretty(&output.value).unwrap_or_default());
             } else if args.raw {
                 match &output.value {
-                    serde_json::Value::String(s) => print!("{s}"),
-                    serde_json::Value::Number(_) | serde_json::Value::Bool(_) => print!("{}", output.value),
+                    serde_json::Value::String(s) => out!("{s}"),
+                    serde_json::Value::Number(_) | serde_json::Value::Bool(_) => out!("{}", output.value),
                     _ => {
                         return fail(&format!(
                             "Error: Unsupported value for raw output\n\nThe -raw option only supports strings, numbers, and boolean values, but output value {name:?} is {}. Use -json instead.",
@@ -66,7 +66,7 @@ pub fn run(args: &OutputArgs) -> ExitCode {
                 }
             } else {
                 // Asking for one output by name shows it, sensitive or not, as Terraform does.
-                println!("{}", render_value(&from_json(&output.value), Redaction::Reveal));
+                outln!("{}", render_value(&from_json(&output.value), Redaction::Reveal));
             }
         }
     }
@@ -80,13 +80,13 @@ pub fn print_all_outputs(state: &State, heading: bool) {
         return;
     }
     if heading {
-        println!("\nOutputs:\n");
+        outln!("\nOutputs:\n");
     }
     for (name, output) in &state.outputs {
         if output.sensitive {
-            println!("{name} = <sensitive>");
+            outln!("{name} = <sensitive>");
         } else {
-            println!("{name} = {}", render_value(&from_json(&output.value), Redaction::Reveal));
+            outln!("{name} = {}", render_value(&from_json(&output.value), Redaction::Reveal));
         }
     }
 }

@@ -40,9 +40,9 @@ fn plan_with_lock(session: &Session, args: &PlanArgs, options: &PlanOptions) -> 
         return ExitCode::from(1);
     }
     if args.json {
-        println!("{}", crate::render::plan_to_json(&planned.plan));
+        outln!("{}", crate::render::plan_to_json(&planned.plan));
     } else {
-        print!(
+        out!(
             "{}",
             crate::render::render_plan_with_schemas(
                 &planned.plan,
@@ -56,7 +56,7 @@ fn plan_with_lock(session: &Session, args: &PlanArgs, options: &PlanOptions) -> 
             return fail(&message);
         }
         if !args.json {
-            println!(
+            outln!(
                 "\nSaved the plan to: {}\n\nTo perform exactly these actions, run the following command to apply:\n    slipway apply {:?}",
                 path.display(),
                 path.display().to_string()

@@ -20,9 +20,9 @@ pub fn run(args: &ShowArgs) -> ExitCode {
             Err(message) => return fail(&message),
         };
         if args.json {
-            println!("{}", crate::render::plan_to_json(&saved.plan));
+            outln!("{}", crate::render::plan_to_json(&saved.plan));
         } else {
-            print!(
+            out!(
                 "{}",
                 crate::render::render_plan_with_schemas(
                     &saved.plan,
@@ -42,22 +42,22 @@ pub fn run(args: &ShowArgs) -> ExitCode {
     };
     let state = manager.state();
     if args.json {
-        println!("{}", String::from_utf8_lossy(&state.to_json()));
+        outln!("{}", String::from_utf8_lossy(&state.to_json()));
         return ExitCode::SUCCESS;
     }
     if state.is_empty() {
-        println!("The state file is empty. No resources are represented.");
+        outln!("The state file is empty. No resources are represented.");
         return ExitCode::SUCCESS;
     }
     let providers = providers();
     for (addr, object) in &state.instances {
         match render_instance(addr, object, &providers) {
-            Ok(text) => println!("{text}"),
-            Err(d) => println!("# {addr}:\n# ({})\n", d.detail),
+            Ok(text) => outln!("{text}"),
+            Err(d) => outln!("# {addr}:\n# ({})\n", d.detail),
         }
     }
     if !state.outputs.is_empty() {
-        println!("\nOutputs:\n");
+        outln!("\nOutputs:\n");
         super::output::print_all_outputs(state, false);
     }
     ExitCode::SUCCESS

@@ -22,13 +22,13 @@ pub fn run(args: &ValidateArgs) -> ExitCode {
     if args.json {
         let doc = ValidateJson::new(&diagnostics);
         match serde_json::to_string_pretty(&doc) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => outln!("{text}"),
             Err(e) => eprintln!("error: could not encode the result as JSON: {e}"),
         }
     } else {
         print_diagnostics(&diagnostics, &workspace.sources, args.no_color);
         if valid {
-            println!("Success! The configuration is valid.");
+            outln!("Success! The configuration is valid.");
         }
     }
     if valid { ExitCode::SUCCESS } else { ExitCode::from(1) }

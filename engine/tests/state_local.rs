@@ -21,7 +21,7 @@ fn addr(text: &str) -> ResourceInstanceAddr {
 
 fn object(id: &str) -> InstanceObject {
     InstanceObject {
-        provider: "null".into(),
+        provider: slipway_core::address::ProviderConfigAddr::root("null"),
         schema_version: 0,
         attributes: serde_json::json!({ "id": id }),
         sensitive_paths: vec![],

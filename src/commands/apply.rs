@@ -88,6 +88,9 @@ fn apply_with_lock(
             if let Err(message) = check_saved(&plan, &mut manager, session, args.plan_file.as_deref()) {
                 return fail(&message);
             }
+            if !session.configure_providers(manager.state()) {
+                return ExitCode::from(1);
+            }
             if plan.mode == PlanMode::Destroy {
                 (plan, None)
             } else {

@@ -4,9 +4,10 @@
 
 use std::process::ExitCode;
 
-use slipway_core::address::ResourceInstanceAddr;
+use slipway_core::address::{ProviderConfigAddr, ResourceInstanceAddr};
 use slipway_engine::plan::import::{ImportedObject, import_object, resource_config};
 use slipway_engine::plan::prior::encode_object;
+use slipway_engine::providers::provider_for;
 use slipway_engine::state::JournalEntry;
 
 use super::plan::fail;
@@ -40,7 +41,11 @@ pub fn run(args: &ImportArgs) -> ExitCode {
             addr.resource.name
         ));
     };
-    let provider = resource.provider_name();
+    let module_path: Vec<String> = addr.module.0.iter().map(|(name, _)| name.clone()).collect();
+    let provider = match provider_for(&session.workspace.config, &module_path, resource) {
+        Ok(provider) => provider,
+        Err(problem) => return fail(&format!("Error: Provider configuration not present\n\n{addr}: {problem}")),
+    };
     let lock = match session.store.lock(&args.lock, "OperationTypeImport") {
         Ok(lock) => lock,
         Err(message) => return fail(&message),
@@ -50,11 +55,19 @@ pub fn run(args: &ImportArgs) -> ExitCode {
     code
 }
 
-fn import_with_lock(session: &Session, addr: &ResourceInstanceAddr, provider: &str, id: &str) -> ExitCode {
+fn import_with_lock(
+    session: &Session,
+    addr: &ResourceInstanceAddr,
+    provider: &ProviderConfigAddr,
+    id: &str,
+) -> ExitCode {
     let mut manager = match session.store.load_state() {
         Ok(manager) => manager,
         Err(message) => return fail(&message),
     };
+    if !session.configure_providers(manager.state()) {
+        return ExitCode::from(1);
+    }
     if manager.state().instances.contains_key(addr) {
         return fail(&format!(
             "Error: Resource already managed by slipway\n\nslipway already manages a remote object for {addr}. To import to this address you must first remove the existing object from the state with\n    slipway state rm {addr}"

@@ -34,7 +34,7 @@ pub fn run(args: &InitArgs) -> ExitCode {
     collect_providers(&workspace.config, &mut used);
     let mut missing = Vec::new();
     for name in &used {
-        if available.get(name).is_some() {
+        if available.template(name).is_some() {
             outln!("- Using the built-in provider {name:?}");
         } else {
             missing.push(name.clone());

@@ -68,6 +68,11 @@ fn plan_with_lock(session: &Session, args: &PlanArgs, options: &PlanOptions) -> 
 
 /// Plans with the session's configuration against `state`.
 pub fn make_plan(session: &Session, state: &State, options: &PlanOptions) -> Planned {
+    let configured = session.provider_configuration(state);
+    if configured.has_errors() {
+        let plan = slipway_engine::plan::Plan { diagnostics: configured.sorted(), ..Default::default() };
+        return Planned { plan, evaluated: None };
+    }
     let fs = OsFileSystem;
     let settings = session.workspace.settings(&fs, false);
     let ctx = PlanContext {
@@ -82,6 +87,7 @@ pub fn make_plan(session: &Session, state: &State, options: &PlanOptions) -> Pla
     let mut planned = plan(&ctx, options);
     // Loading problems (warnings, since errors stop earlier) belong with the plan's.
     let mut diags = session.workspace.diagnostics.clone();
+    diags.extend(configured);
     diags.extend(std::mem::take(&mut planned.plan.diagnostics));
     planned.plan.diagnostics = diags.sorted();
     planned.plan.config_fingerprint = super::planfile::fingerprint(session);

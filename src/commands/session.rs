@@ -9,8 +9,8 @@ use std::time::Duration;
 use slipway_core::backend::{Backend, BackendError};
 use slipway_engine::backend_local::LocalBackend;
 use slipway_engine::lock::StateLock;
-use slipway_engine::providers::ProviderSet;
-use slipway_engine::state::StateManager;
+use slipway_engine::providers::{ConfigureContext, ProviderSet, configure_providers};
+use slipway_engine::state::{State, StateManager};
 use slipway_lang::evaluate::InputValue;
 use slipway_lang::fs::OsFileSystem;
 use slipway_lang::vars::{CliVar, collect_inputs};
@@ -71,6 +71,29 @@ impl Session {
             }
         };
         Some(Session { workspace, inputs, providers: providers(), store, no_color })
+    }
+
+    /// Sets up a provider instance for every configuration the configuration and `state` use
+    /// (once: configured instances are kept). Prints what is wrong; false on errors.
+    pub fn configure_providers(&self, state: &State) -> bool {
+        let diags = self.provider_configuration(state);
+        print_diagnostics(&diags, &self.workspace.sources, self.no_color);
+        !diags.has_errors()
+    }
+
+    /// What [`Session::configure_providers`] does, returning the diagnostics.
+    pub fn provider_configuration(&self, state: &State) -> slipway_core::Diagnostics {
+        let fs = OsFileSystem;
+        let settings = self.workspace.settings(&fs, false);
+        let ctx = ConfigureContext {
+            config: &self.workspace.config,
+            sources: &self.workspace.sources,
+            inputs: &self.inputs,
+            settings: &settings,
+            state,
+            runtime: self.store.runtime.handle(),
+        };
+        configure_providers(&ctx, &self.providers)
     }
 }
 

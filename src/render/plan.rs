@@ -245,8 +245,7 @@ impl PlanView<'_> {
     }
 
     fn schema(&self, change: &ResourceChange) -> Option<&BlockSchema> {
-        let provider = change.provider.split('.').next().unwrap_or(&change.provider);
-        let schema = self.schemas.get(provider)?;
+        let schema = self.schemas.get(&change.provider.name)?;
         let types = match change.addr.resource.mode {
             ResourceMode::Managed => &schema.resources,
             ResourceMode::Data => &schema.data_sources,

@@ -93,7 +93,7 @@ fn index(key: &InstanceKey) -> Option<Json> {
 
 /// The provider's name without the configuration alias (`aws` for `aws.west`).
 fn provider_name(change: &ResourceChange) -> &str {
-    change.provider.split('.').next().unwrap_or(&change.provider)
+    &change.provider.name
 }
 
 /// address, mode, type, name, index and provider_name, shared by changes and planned values;

@@ -252,6 +252,61 @@ impl FromStr for ResourceInstanceAddr {
     }
 }
 
+/// A provider configuration: the `provider "aws" { alias = "west" }` block of a module, by the
+/// module calls that lead to it (configurations are per module, not per module instance).
+/// Printed `aws`, `aws.west`, `module.net.aws`, `module.net.aws.west`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProviderConfigAddr {
+    pub module: Vec<String>,
+    /// The provider's local name, which names its built-in implementation: `aws`, `null`.
+    pub name: String,
+    pub alias: Option<String>,
+}
+
+impl ProviderConfigAddr {
+    /// The root module's default configuration of `name`.
+    pub fn root(name: impl Into<String>) -> Self {
+        ProviderConfigAddr { module: Vec::new(), name: name.into(), alias: None }
+    }
+}
+
+impl fmt::Display for ProviderConfigAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for call in &self.module {
+            write!(f, "module.{call}.")?;
+        }
+        f.write_str(&self.name)?;
+        if let Some(alias) = &self.alias {
+            write!(f, ".{alias}")?;
+        }
+        Ok(())
+    }
+}
+
+impl FromStr for ProviderConfigAddr {
+    type Err = AddressError;
+
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        let err = |reason: &str| AddressError { input: input.to_string(), reason: reason.to_string() };
+        let mut parts: Vec<&str> = input.split('.').collect();
+        let mut module = Vec::new();
+        while parts.len() > 2 && parts[0] == "module" {
+            module.push(parts[1].to_string());
+            parts.drain(..2);
+        }
+        let valid = |p: &str| {
+            !p.is_empty() && p != "module" && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        };
+        match parts.as_slice() {
+            [name] if valid(name) => Ok(ProviderConfigAddr { module, name: name.to_string(), alias: None }),
+            [name, alias] if valid(name) && valid(alias) => {
+                Ok(ProviderConfigAddr { module, name: name.to_string(), alias: Some(alias.to_string()) })
+            }
+            _ => Err(err("expected a provider configuration such as aws, aws.west or module.net.aws")),
+        }
+    }
+}
+
 /// Splits `a.b["k"].c[0]` into `(name, key)` steps.
 fn split_steps(input: &str) -> Result<Vec<(String, InstanceKey)>, String> {
     let mut steps = Vec::new();
@@ -353,6 +408,19 @@ mod tests {
         assert!("module.net[\"a\"].module.db".parse::<Target>().expect("parses").contains(&nested));
         assert!(!"module.net.module.db[0]".parse::<Target>().expect("parses").contains(&nested));
         assert!(!"module.network".parse::<Target>().expect("parses").contains(&instance));
+    }
+
+    #[test]
+    fn provider_configurations_round_trip() {
+        for text in ["aws", "aws.west", "module.net.aws", "module.a.module.b.aws.east"] {
+            let addr: ProviderConfigAddr = text.parse().expect(text);
+            assert_eq!(addr.to_string(), text);
+        }
+        let addr: ProviderConfigAddr = "module.net.aws.west".parse().expect("parses");
+        assert_eq!((addr.module, addr.name, addr.alias), (vec!["net".to_string()], "aws".into(), Some("west".into())));
+        for text in ["", "aws.", "a.b.c", "module.x"] {
+            assert!(text.parse::<ProviderConfigAddr>().is_err(), "{text}");
+        }
     }
 
     #[test]

@@ -146,6 +146,10 @@ pub struct UpgradeResponse {
     pub diagnostics: Diagnostics,
 }
 
+/// Makes a new, unconfigured instance of a provider: one per `provider` block (and alias), as
+/// Terraform starts one plugin process per configuration.
+pub type ProviderFactory = std::sync::Arc<dyn Fn() -> std::sync::Arc<dyn Provider> + Send + Sync>;
+
 /// A provider: the engine's only way to read or change a remote system.
 #[async_trait]
 pub trait Provider: Send + Sync {

@@ -270,9 +270,11 @@ fn prepare(
         d.push(Diagnostic::error(summary, format!("{}: {detail}", change.addr)));
         d
     };
-    let provider_name = change.provider.split('.').next().unwrap_or(&change.provider);
-    let Some(provider) = providers.get(provider_name).cloned() else {
-        return Err(fail("Provider not available", format!("the provider {provider_name:?} is not available")));
+    let Some(provider) = providers.instance(&change.provider) else {
+        return Err(fail(
+            "Provider not configured",
+            format!("the provider configuration {} is not available", change.provider),
+        ));
     };
     let operation = match (op.kind, change.action) {
         (OpKind::Delete, _) => Operation::Delete,
@@ -330,7 +332,7 @@ fn final_plan(
     let Some((raw, mut diags)) = evaluator.and_then(|e| e.instance_config(&change.addr)) else {
         return Ok((config.clone(), after.clone(), change.private.clone()));
     };
-    let provider_name = change.provider.split('.').next().unwrap_or(&change.provider);
+    let provider_name = change.provider.name.as_str();
     let Some(schema) = providers.schema(provider_name, &change.addr.resource) else {
         return Ok((config.clone(), after.clone(), change.private.clone()));
     };
@@ -433,7 +435,7 @@ fn settle(
         d.detail = if d.detail.is_empty() { format!("with {addr}") } else { format!("{}\n\nwith {addr}", d.detail) };
         outcome.diagnostics.push(d);
     }
-    let provider_name = change.provider.split('.').next().unwrap_or(&change.provider);
+    let provider_name = change.provider.name.as_str();
     let schema = providers.schema(provider_name, &addr.resource);
     if finished.op.kind == OpKind::Delete {
         match (&response.new_state, failed) {

@@ -254,7 +254,7 @@ pub fn write_plan(plan: &Plan, variables: &BTreeMap<String, Value>) -> Vec<u8> {
             .map(|c| ChangeDoc {
                 address: c.addr.to_string(),
                 previous_address: c.prev_addr.as_ref().map(ToString::to_string),
-                provider: c.provider.clone(),
+                provider: c.provider.to_string(),
                 action: action_name(c.action).to_string(),
                 reason: REASONS.iter().find(|(r, _)| *r == c.reason).map(|(_, n)| n.to_string()).unwrap_or_default(),
                 before: c.before.as_ref().map(encode),
@@ -318,7 +318,7 @@ pub fn read_plan(bytes: &[u8]) -> Result<SavedPlan, PlanFileError> {
         changes.push(ResourceChange {
             addr,
             prev_addr,
-            provider: c.provider.clone(),
+            provider: c.provider.parse().map_err(|_| bad("provider", &c.provider))?,
             action: action_from(&c.action).ok_or_else(|| bad("action", &c.action))?,
             reason: REASONS.iter().find(|(_, n)| *n == c.reason).map(|(r, _)| r.clone()).unwrap_or(ActionReason::None),
             before: opt(&c.before)?,

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use futures::future::join_all;
-use slipway_core::address::{ResourceInstanceAddr, ResourceMode, Target};
+use slipway_core::address::{ProviderConfigAddr, ResourceInstanceAddr, ResourceMode, Target};
 use slipway_core::provider::ImportRequest;
 use slipway_core::{Diagnostic, Diagnostics, SourceRange, Value};
 use slipway_lang::config::{Config, Import, Resource};
@@ -15,7 +15,7 @@ use super::PlanContext;
 use super::prior::PriorInstance;
 use super::static_address::static_address;
 use crate::marks::mark_schema;
-use crate::providers::ProviderSet;
+use crate::providers::{ProviderSet, provider_for};
 use crate::state::{InstanceObject, InstanceStatus};
 
 /// An object read by its import ID, ready to enter state.
@@ -25,24 +25,25 @@ pub struct ImportedObject {
     pub object: InstanceObject,
 }
 
-/// Reads the object `id` of the resource type at `addr` through `provider_name`.
+/// Reads the object `id` of the resource type at `addr` through the configuration `provider_addr`.
 pub async fn import_object(
     providers: &ProviderSet,
-    provider_name: &str,
+    provider_addr: &ProviderConfigAddr,
     addr: &ResourceInstanceAddr,
     id: &str,
 ) -> Result<ImportedObject, Diagnostics> {
     let fail = |summary: &str, detail: String| Err(Diagnostic::error(summary, detail).into());
-    let (Some(provider), Some(schema)) =
-        (providers.get(provider_name), providers.schema(provider_name, &addr.resource))
-    else {
+    let Some(schema) = providers.schema(&provider_addr.name, &addr.resource) else {
         return fail(
             "Invalid import target",
             format!(
-                "The provider {provider_name:?} has no resource type {:?} to import into.",
-                addr.resource.type_name
+                "The provider {:?} has no resource type {:?} to import into.",
+                provider_addr.name, addr.resource.type_name
             ),
         );
+    };
+    let Some(provider) = providers.instance(provider_addr) else {
+        return Err(super::instance::not_configured(provider_addr, None).into());
     };
     let response =
         provider.import(ImportRequest { type_name: addr.resource.type_name.clone(), id: id.to_string() }).await;
@@ -59,7 +60,7 @@ pub async fn import_object(
     };
     let value = mark_schema(state, &schema.block);
     let object = InstanceObject {
-        provider: provider_name.to_string(),
+        provider: provider_addr.clone(),
         schema_version: schema.version,
         attributes: serde_json::Value::Null,
         sensitive_paths: Vec::new(),
@@ -80,7 +81,7 @@ pub fn resource_config<'c>(config: &'c Config, addr: &ResourceInstanceAddr) -> O
 /// One `import` block, resolved: where the object goes and its ID.
 struct PendingImport {
     addr: ResourceInstanceAddr,
-    provider: String,
+    provider: ProviderConfigAddr,
     id: String,
     at: Option<SourceRange>,
 }
@@ -234,9 +235,20 @@ fn resolve(
             return None;
         }
     };
+    let module_path: Vec<String> = addr.module.0.iter().map(|(name, _)| name.clone()).collect();
     let provider = match &block.provider {
-        Some((name, _)) => name.clone(),
-        None => resource.provider_name(),
+        // An import block's provider is one of the root module's configurations.
+        Some((name, alias)) => ProviderConfigAddr { module: Vec::new(), name: name.clone(), alias: alias.clone() },
+        None => match provider_for(ctx.config, &module_path, resource) {
+            Ok(provider) => provider,
+            Err(problem) => {
+                diags.push(
+                    Diagnostic::error("Provider configuration not present", format!("{addr}: {problem}"))
+                        .with_subject(at),
+                );
+                return None;
+            }
+        },
     };
     Some(PendingImport { addr, provider, id, at })
 }

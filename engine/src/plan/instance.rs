@@ -3,7 +3,7 @@
 //! (invariant 5), the action with its reason, `prevent_destroy`, and the value that expressions
 //! referring to the instance see.
 
-use slipway_core::address::{AbsResourceAddr, ResourceInstanceAddr};
+use slipway_core::address::{AbsResourceAddr, ProviderConfigAddr, ResourceInstanceAddr};
 use slipway_core::path::{AttrPath, PathStep};
 use slipway_core::provider::PlanRequest;
 use slipway_core::schema::ResourceSchema;
@@ -16,7 +16,7 @@ use super::prior::PriorInstance;
 use super::{Action, ActionReason, ResourceChange};
 use crate::marks::mark_schema;
 use crate::objchange::{changed_paths, check_planned, decide_action, forces_replacement, proposed_new};
-use crate::providers::ProviderSet;
+use crate::providers::{ProviderSet, provider_for};
 use crate::schema_check::{check_body, decode_config, source_range};
 
 /// A planned instance: its change, and the value references to it resolve to.
@@ -31,6 +31,9 @@ pub struct InstancePlanner<'a> {
     pub providers: &'a ProviderSet,
     pub resource: &'a Resource,
     pub dependencies: &'a [AbsResourceAddr],
+    /// The configuration and the module calls leading to the resource, to find its provider.
+    pub config: &'a slipway_lang::config::Config,
+    pub module_path: &'a [String],
 }
 
 impl InstancePlanner<'_> {
@@ -51,16 +54,26 @@ impl InstancePlanner<'_> {
     }
 
     /// The provider that serves the resource, once its body has been checked against the schema.
-    pub fn check_resource(&self, diags: &mut Diagnostics) -> Option<String> {
+    pub fn check_resource(&self, diags: &mut Diagnostics) -> Option<ProviderConfigAddr> {
         let key = &self.resource.key;
-        let provider = self.resource.provider_name().to_string();
-        if self.providers.get(&provider).is_none() {
+        let provider = match provider_for(self.config, self.module_path, self.resource) {
+            Ok(provider) => provider,
+            Err(problem) => {
+                diags.push(
+                    Diagnostic::error("Provider configuration not present", format!("{key}: {problem}"))
+                        .with_subject(self.declared_at()),
+                );
+                return None;
+            }
+        };
+        if self.providers.template(&provider.name).is_none() {
             let available: Vec<&str> = self.providers.names().collect();
             diags.push(
                 Diagnostic::error(
                     "Provider not available",
                     format!(
-                        "{key} needs the provider {provider:?}, which this build of slipway does not include. Available providers: {}.",
+                        "{key} needs the provider {:?}, which this build of slipway does not include. Available providers: {}.",
+                        provider.name,
                         available.join(", ")
                     ),
                 )
@@ -68,15 +81,16 @@ impl InstancePlanner<'_> {
             );
             return None;
         }
-        let Some(schema) = self.providers.schema(&provider, key) else {
+        let Some(schema) = self.providers.schema(&provider.name, key) else {
             let kind =
                 if key.mode == slipway_core::address::ResourceMode::Data { "data source" } else { "resource type" };
-            let names = self.providers.type_names(&provider, key.mode);
+            let names = self.providers.type_names(&provider.name, key.mode);
             diags.push(
                 Diagnostic::error(
                     format!("Invalid {kind}"),
                     format!(
-                        "The provider {provider:?} does not support the {kind} {:?}.{}",
+                        "The provider {:?} does not support the {kind} {:?}.{}",
+                        provider.name,
                         key.type_name,
                         slipway_core::diagnostics::did_you_mean(&key.type_name, names.iter().map(String::as_str))
                     ),
@@ -95,15 +109,16 @@ impl InstancePlanner<'_> {
     /// The evaluated configuration decoded into the schema's type, and the schema.
     pub fn decode<'s>(
         &'s self,
-        provider: &str,
+        provider: &ProviderConfigAddr,
         addr: &ResourceInstanceAddr,
         config: &Value,
         diags: &mut Diagnostics,
     ) -> Option<(Value, &'s ResourceSchema)> {
-        let schema = self.providers.schema(provider, &addr.resource)?;
+        let schema = self.providers.schema(&provider.name, &addr.resource)?;
         match decode_config(config, &schema.block) {
             Ok(decoded) => {
-                let provider_impl = self.providers.get(provider)?;
+                // Validation needs no configuration, as in Terraform.
+                let provider_impl = self.providers.template(&provider.name)?;
                 let validated = provider_impl.validate(slipway_core::provider::ValidateRequest {
                     mode: addr.resource.mode,
                     type_name: addr.resource.type_name.clone(),
@@ -129,7 +144,7 @@ impl InstancePlanner<'_> {
     #[allow(clippy::too_many_arguments)]
     pub fn data_change(
         &self,
-        provider: &str,
+        provider: &ProviderConfigAddr,
         addr: &ResourceInstanceAddr,
         action: Action,
         reason: ActionReason,
@@ -141,7 +156,7 @@ impl InstancePlanner<'_> {
             change: ResourceChange {
                 addr: addr.clone(),
                 prev_addr: None,
-                provider: provider.to_string(),
+                provider: provider.clone(),
                 action,
                 reason,
                 before: None,
@@ -163,7 +178,7 @@ impl InstancePlanner<'_> {
     #[allow(clippy::too_many_arguments)]
     pub fn plan_managed(
         &self,
-        provider: &str,
+        provider: &ProviderConfigAddr,
         addr: &ResourceInstanceAddr,
         config: &Value,
         prior: Option<&PriorInstance>,
@@ -172,7 +187,10 @@ impl InstancePlanner<'_> {
         diags: &mut Diagnostics,
     ) -> Option<PlannedInstance> {
         let (decoded, schema) = self.decode(provider, addr, config, diags)?;
-        let provider_impl = self.providers.get(provider)?;
+        let Some(provider_impl) = self.providers.instance(provider) else {
+            diags.push(not_configured(provider, self.declared_at()));
+            return None;
+        };
         let current = prior.and_then(|p| p.current.as_ref());
         let tainted = prior.is_some_and(|p| p.object.status == crate::state::InstanceStatus::Tainted);
         let lifecycle = &self.resource.lifecycle;
@@ -201,9 +219,7 @@ impl InstancePlanner<'_> {
                 diags.push(
                     Diagnostic::error(
                         "Provider produced invalid plan",
-                        format!(
-                            "The provider {provider:?} planned no object for {addr}. This is a bug in the provider."
-                        ),
+                        format!("The provider {provider} planned no object for {addr}. This is a bug in the provider."),
                     )
                     .with_subject(self.declared_at()),
                 );
@@ -216,7 +232,7 @@ impl InstancePlanner<'_> {
                         Diagnostic::error(
                             "Provider produced invalid plan",
                             format!(
-                                "The provider {provider:?} planned an invalid value for {addr}.{path}: {problem}. This is a bug in the provider."
+                                "The provider {provider} planned an invalid value for {addr}.{path}: {problem}. This is a bug in the provider."
                             ),
                         )
                         .with_subject(self.declared_at()),
@@ -272,7 +288,7 @@ impl InstancePlanner<'_> {
             change: ResourceChange {
                 addr: addr.clone(),
                 prev_addr: None,
-                provider: provider.to_string(),
+                provider: provider.clone(),
                 action,
                 reason,
                 before: current.cloned(),
@@ -288,6 +304,15 @@ impl InstancePlanner<'_> {
             value,
         })
     }
+}
+
+/// A provider configuration the run did not set up (`configure_providers` reports why).
+pub fn not_configured(provider: &ProviderConfigAddr, at: Option<SourceRange>) -> Diagnostic {
+    Diagnostic::error(
+        "Provider not configured",
+        format!("The provider configuration {provider} could not be set up; see the errors about it above."),
+    )
+    .with_subject(at)
 }
 
 pub fn prevent_destroy_error(addr: &ResourceInstanceAddr, at: Option<SourceRange>) -> Diagnostic {

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use slipway_core::address::{AbsResourceAddr, ResourceInstanceAddr};
+use slipway_core::address::{AbsResourceAddr, ProviderConfigAddr, ResourceInstanceAddr};
 use slipway_core::path::AttrPath;
 use slipway_core::{Diagnostics, Value};
 
@@ -93,7 +93,7 @@ pub struct ResourceChange {
     /// Where the object was in the prior state, when a `moved` block moved it.
     pub prev_addr: Option<ResourceInstanceAddr>,
     /// The provider configuration that manages it: `null`, `aws`, `aws.west`.
-    pub provider: String,
+    pub provider: ProviderConfigAddr,
     pub action: Action,
     pub reason: ActionReason,
     /// The object before (refreshed prior state); `None` when it does not exist yet.

@@ -7,7 +7,9 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use slipway_core::address::{AbsResourceAddr, InstanceKey, ModuleInstance, ResourceInstanceAddr, ResourceMode, Target};
+use slipway_core::address::{
+    AbsResourceAddr, InstanceKey, ModuleInstance, ProviderConfigAddr, ResourceInstanceAddr, ResourceMode, Target,
+};
 use slipway_core::json::from_json;
 use slipway_core::provider::ReadDataRequest;
 use slipway_core::{Diagnostic, Diagnostics, Value};
@@ -328,13 +330,15 @@ impl ResourceObserver for PlanObserver<'_, '_> {
             state.unexpanded.insert(abs);
             return Vec::new();
         };
-        let config_resource = ConfigResource { module: names, resource: resource.key.clone() };
+        let config_resource = ConfigResource { module: names.clone(), resource: resource.key.clone() };
         let dependencies = self.instance_dependencies(&state, module, &config_resource);
         let planner = InstancePlanner {
             sources: self.ctx.sources,
             providers: self.ctx.providers,
             resource,
             dependencies: &dependencies,
+            config: self.ctx.config,
+            module_path: &names,
         };
         let Some(provider) = planner.check_resource(diags) else {
             return Vec::new();
@@ -405,7 +409,7 @@ impl PlanObserver<'_, '_> {
     fn plan_data(
         &self,
         planner: &InstancePlanner<'_>,
-        provider: &str,
+        provider: &ProviderConfigAddr,
         addr: &ResourceInstanceAddr,
         config: &Value,
         dependency_pending: bool,
@@ -421,7 +425,10 @@ impl PlanObserver<'_, '_> {
             let after = crate::objchange::unknown_computed(&schema.block, &decoded);
             return Some(planner.data_change(provider, addr, Action::Read, reason, decoded, after, schema.version));
         }
-        let provider_impl = self.ctx.providers.get(provider)?;
+        let Some(provider_impl) = self.ctx.providers.instance(provider) else {
+            diags.push(super::instance::not_configured(provider, planner.declared_at()));
+            return None;
+        };
         let response = self.ctx.runtime.block_on(
             provider_impl
                 .read_data(ReadDataRequest { type_name: addr.resource.type_name.clone(), config: decoded.clone() }),
@@ -435,7 +442,7 @@ impl PlanObserver<'_, '_> {
             diags.push(
                 Diagnostic::error(
                     "Provider produced null object",
-                    format!("The provider {provider:?} returned nothing for {addr}. This is a bug in the provider."),
+                    format!("The provider {provider} returned nothing for {addr}. This is a bug in the provider."),
                 )
                 .with_subject(planner.declared_at()),
             );

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use futures::future::join_all;
-use slipway_core::address::{ResourceInstanceAddr, ResourceMode};
+use slipway_core::address::{ProviderConfigAddr, ResourceInstanceAddr, ResourceMode};
 use slipway_core::json::{from_json_typed, to_json};
 use slipway_core::provider::{ReadBatchRequest, ReadInstance, UpgradeRequest};
 use slipway_core::{Diagnostic, Diagnostics, Value};
@@ -56,8 +56,8 @@ pub fn decode_object(
     object: &InstanceObject,
     providers: &ProviderSet,
 ) -> Result<Value, Diagnostic> {
-    let provider_name = object.provider.split('.').next().unwrap_or(&object.provider);
-    let Some(provider) = providers.get(provider_name) else {
+    let provider_name = object.provider.name.as_str();
+    let Some(provider) = providers.template(provider_name) else {
         return Err(Diagnostic::error(
             "Provider not available",
             format!(
@@ -117,13 +117,17 @@ pub async fn refresh(
     providers: &ProviderSet,
     diags: &mut Diagnostics,
 ) {
-    let mut batches: BTreeMap<(String, String), Vec<ResourceInstanceAddr>> = BTreeMap::new();
+    let mut batches: BTreeMap<(ProviderConfigAddr, String), Vec<ResourceInstanceAddr>> = BTreeMap::new();
     for (addr, instance) in prior.iter() {
-        let provider = instance.object.provider.split('.').next().unwrap_or(&instance.object.provider).to_string();
+        let provider = instance.object.provider.clone();
         batches.entry((provider, addr.resource.type_name.clone())).or_default().push(addr.clone());
     }
-    let calls = batches.into_iter().filter_map(|((provider_name, type_name), addrs)| {
-        let provider = providers.get(&provider_name)?.clone();
+    let calls = batches.into_iter().filter_map(|((provider_addr, type_name), addrs)| {
+        let Some(provider) = providers.instance(&provider_addr) else {
+            // configure_providers reported it; the prior values stand.
+            return None;
+        };
+        let provider_name = provider_addr.name.clone();
         let instances = addrs
             .iter()
             .filter_map(|a| {

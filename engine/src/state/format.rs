@@ -106,7 +106,7 @@ impl State {
                     mode: addr.resource.mode,
                     type_name: addr.resource.type_name.clone(),
                     name: addr.resource.name.clone(),
-                    provider: object.provider.clone(),
+                    provider: object.provider.to_string(),
                     instances: Vec::new(),
                 });
             }
@@ -198,7 +198,10 @@ pub(super) fn instance_object(doc: InstanceDoc, provider: &str) -> Result<Instan
         })
         .collect::<Result<Vec<AbsResourceAddr>, _>>()?;
     Ok(InstanceObject {
-        provider: provider.to_string(),
+        provider: provider.parse().map_err(|e: slipway_core::address::AddressError| StateError::Address {
+            address: provider.to_string(),
+            reason: e.reason,
+        })?,
         schema_version: doc.schema_version,
         attributes: doc.attributes,
         sensitive_paths: doc.sensitive_attributes,
@@ -223,6 +226,7 @@ fn parse_module(text: &str) -> Result<ModuleInstance, StateError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use slipway_core::address::ProviderConfigAddr;
 
     fn sample() -> State {
         let mut state = State::new();
@@ -238,7 +242,7 @@ mod tests {
             InstanceKey::Int(1),
         );
         let object = |attrs: serde_json::Value| InstanceObject {
-            provider: "aws".into(),
+            provider: ProviderConfigAddr::root("aws"),
             schema_version: 1,
             attributes: attrs,
             sensitive_paths: vec![],

@@ -11,6 +11,9 @@ use super::{InstanceObject, State, StateError};
 
 /// One completed operation.
 #[derive(Clone, Debug, PartialEq)]
+// Nearly every entry is a `Put`; boxing the object would add an allocation to each of them to
+// shrink the rare `Remove`.
+#[allow(clippy::large_enum_variant)]
 pub enum JournalEntry {
     /// The instance now exists as `object`.
     Put { address: ResourceInstanceAddr, object: InstanceObject },
@@ -41,7 +44,7 @@ impl JournalEntry {
     pub fn encode(&self, lineage: &str, base_serial: u64) -> Vec<u8> {
         let (provider, instance) = match self {
             JournalEntry::Put { address, object } => {
-                (Some(object.provider.clone()), Some(instance_doc(&address.key, object)))
+                (Some(object.provider.to_string()), Some(instance_doc(&address.key, object)))
             }
             JournalEntry::Remove { .. } => (None, None),
         };

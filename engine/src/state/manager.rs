@@ -186,7 +186,7 @@ mod tests {
 
     fn with_instance(mut state: State, address: &str) -> State {
         let object = InstanceObject {
-            provider: "null".into(),
+            provider: slipway_core::address::ProviderConfigAddr::root("null"),
             schema_version: 0,
             attributes: serde_json::json!({ "id": address }),
             sensitive_paths: vec![],

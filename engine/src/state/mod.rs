@@ -11,7 +11,7 @@ pub mod moves;
 use std::collections::BTreeMap;
 
 use slipway_core::Type;
-use slipway_core::address::{AbsResourceAddr, ResourceInstanceAddr};
+use slipway_core::address::{AbsResourceAddr, ProviderConfigAddr, ResourceInstanceAddr};
 
 pub use format::{FORMAT_VERSION, StateError};
 pub use journal::JournalEntry;
@@ -69,8 +69,8 @@ pub enum InstanceStatus {
 /// One remote object as slipway last saw it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InstanceObject {
-    /// The provider configuration that manages it: `aws` or `aws.west`.
-    pub provider: String,
+    /// The provider configuration that manages it: `aws`, `aws.west`, `module.net.aws`.
+    pub provider: ProviderConfigAddr,
     pub schema_version: u64,
     /// The object's attributes, in the JSON shape of the schema's type.
     pub attributes: serde_json::Value,

@@ -184,7 +184,7 @@ mod tests {
         let mut state = State::new();
         for (address, dependencies) in entries {
             let object = InstanceObject {
-                provider: "null".into(),
+                provider: slipway_core::address::ProviderConfigAddr::root("null"),
                 schema_version: 0,
                 attributes: serde_json::json!({ "id": address }),
                 sensitive_paths: vec![],

@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use slipway_core::provider::{
-    ApplyRequest, ApplyResponse, PlanRequest, PlanResponse, Provider, ReadBatchRequest, ReadBatchResponse,
+    ApplyRequest, ApplyResponse, ConfigureRequest, ConfigureResponse, PlanRequest, PlanResponse, Provider,
+    ProviderFactory, ReadBatchRequest, ReadBatchResponse,
 };
 use slipway_core::schema::{AttributeSchema, BlockSchema, ProviderSchema, ResourceSchema};
 use slipway_core::{Diagnostic, Diagnostics, Type, Value};
@@ -18,7 +19,7 @@ use slipway_engine::apply::{ApplyContext, ApplyOutcome, apply};
 use slipway_engine::backend_local::LocalBackend;
 use slipway_engine::hooks::Quiet;
 use slipway_engine::plan::{PlanContext, PlanOptions, Planned, plan};
-use slipway_engine::providers::ProviderSet;
+use slipway_engine::providers::{ConfigureContext, ProviderSet, configure_providers};
 use slipway_engine::state::StateManager;
 use slipway_lang::evaluate::{ApplyEvaluator, EvalSettings};
 use slipway_lang::fs::OsFileSystem;
@@ -38,6 +39,8 @@ pub struct TestProvider {
     in_flight: AtomicUsize,
     /// The most applies that ever ran at once.
     pub max_in_flight: AtomicUsize,
+    /// Every configuration `configure` was given, in order.
+    pub configurations: Mutex<Vec<Value>>,
 }
 
 impl TestProvider {
@@ -47,7 +50,10 @@ impl TestProvider {
             .attribute("value", AttributeSchema::optional(Type::String))
             .attribute("triggers", AttributeSchema::optional(Type::map(Type::String)).force_new())
             .attribute("id", AttributeSchema::computed(Type::String));
-        let mut schema = ProviderSchema::default();
+        let mut schema = ProviderSchema {
+            provider: BlockSchema::new().attribute("region", AttributeSchema::optional(Type::String)),
+            ..Default::default()
+        };
         schema.resources.insert("test_thing".into(), ResourceSchema { version: 0, block });
         Arc::new(TestProvider {
             schema,
@@ -57,6 +63,7 @@ impl TestProvider {
             delay: Mutex::new(std::time::Duration::ZERO),
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),
+            configurations: Mutex::new(Vec::new()),
         })
     }
 
@@ -114,6 +121,11 @@ impl TestProvider {
 impl Provider for TestProvider {
     fn schema(&self) -> &ProviderSchema {
         &self.schema
+    }
+
+    async fn configure(&self, request: ConfigureRequest) -> ConfigureResponse {
+        self.configurations.lock().expect("lock").push(request.config);
+        ConfigureResponse::default()
     }
 
     fn plan(&self, request: PlanRequest) -> PlanResponse {
@@ -201,7 +213,10 @@ impl Harness {
     }
 
     fn providers(&self) -> ProviderSet {
-        ProviderSet::new([("test", self.provider.clone() as Arc<dyn Provider>)])
+        // Every configuration shares the one test provider, so that tests can see its objects.
+        let provider = self.provider.clone();
+        let factory: ProviderFactory = Arc::new(move || provider.clone() as Arc<dyn Provider>);
+        ProviderSet::new([("test", factory)])
     }
 
     /// Plans, and applies the plan when `apply` is set; the plan and the apply's outcome.
@@ -223,6 +238,18 @@ impl Harness {
         let backend = Arc::new(LocalBackend::new(path));
         let providers = self.providers();
         let mut manager = self.runtime.block_on(StateManager::load(backend, "default")).expect("state").0;
+        let configured = configure_providers(
+            &ConfigureContext {
+                config: &config,
+                sources: &sources,
+                inputs: &inputs,
+                settings: &settings,
+                state: manager.state(),
+                runtime: self.runtime.handle(),
+            },
+            &providers,
+        );
+        assert!(!configured.has_errors(), "{configured:?}");
         let ctx = PlanContext {
             config: &config,
             sources: &sources,
@@ -253,8 +280,35 @@ impl Harness {
 
     /// The instance addresses in the saved state.
     pub fn state_addresses(&self) -> Vec<String> {
+        self.state_providers().into_keys().collect()
+    }
+
+    /// Each instance in the saved state with the provider configuration that manages it.
+    pub fn state_providers(&self) -> BTreeMap<String, String> {
         let backend = Arc::new(LocalBackend::new(self.dir.path()));
         let manager = self.runtime.block_on(StateManager::load(backend, "default")).expect("state").0;
-        manager.state().instances.keys().map(ToString::to_string).collect()
+        manager.state().instances.iter().map(|(a, o)| (a.to_string(), o.provider.to_string())).collect()
+    }
+
+    /// Only configures the providers, as every command does first; what that reported.
+    pub fn configure(&self) -> Diagnostics {
+        let path: &Path = self.dir.path();
+        let fs = OsFileSystem;
+        let mut sources = Sources::new();
+        let (config, diags) = load_config(path, &fs, &mut sources);
+        assert!(!diags.has_errors(), "{diags:?}");
+        let (inputs, _) = collect_inputs(&config.module, path, &[], &[], &fs, &mut sources);
+        let settings = EvalSettings::new(&fs, path, "default");
+        let backend = Arc::new(LocalBackend::new(path));
+        let manager = self.runtime.block_on(StateManager::load(backend, "default")).expect("state").0;
+        let ctx = ConfigureContext {
+            config: &config,
+            sources: &sources,
+            inputs: &inputs,
+            settings: &settings,
+            state: manager.state(),
+            runtime: self.runtime.handle(),
+        };
+        configure_providers(&ctx, &self.providers())
     }
 }

@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use slipway_core::provider::Provider;
+use slipway_core::provider::{Provider, ProviderFactory};
 
 mod common;
 pub mod local;
@@ -16,13 +16,14 @@ pub mod null;
 pub mod random;
 pub mod terraform;
 
-/// Every built-in provider by the name configurations use for it (`provider "random" {}`).
-pub fn providers() -> Vec<(&'static str, Arc<dyn Provider>)> {
+/// Every built-in provider by the name configurations use for it (`provider "random" {}`), as
+/// a factory: each configuration gets its own instance.
+pub fn providers() -> Vec<(&'static str, ProviderFactory)> {
     vec![
-        ("null", Arc::new(null::NullProvider::new()) as Arc<dyn Provider>),
-        ("terraform", Arc::new(terraform::TerraformProvider::new())),
-        ("local", Arc::new(local::LocalProvider::new())),
-        ("random", Arc::new(random::RandomProvider::new())),
+        ("null", Arc::new(|| Arc::new(null::NullProvider::new()) as Arc<dyn Provider>) as ProviderFactory),
+        ("terraform", Arc::new(|| Arc::new(terraform::TerraformProvider::new()) as Arc<dyn Provider>)),
+        ("local", Arc::new(|| Arc::new(local::LocalProvider::new()) as Arc<dyn Provider>)),
+        ("random", Arc::new(|| Arc::new(random::RandomProvider::new()) as Arc<dyn Provider>)),
     ]
 }
 
@@ -33,7 +34,7 @@ mod tests {
     #[test]
     fn every_provider_declares_its_resources() {
         let names: Vec<(&str, Vec<String>)> =
-            providers().iter().map(|(n, p)| (*n, p.schema().resources.keys().cloned().collect())).collect();
+            providers().iter().map(|(n, make)| (*n, make().schema().resources.keys().cloned().collect())).collect();
         assert_eq!(
             names,
             vec![

@@ -61,7 +61,7 @@ pub fn addr(text: &str) -> ResourceInstanceAddr {
 pub fn change(address: &str, action: Action, before: Option<Value>, after: Option<Value>) -> ResourceChange {
     let addr = addr(address);
     ResourceChange {
-        provider: addr.resource.implied_provider().to_string(),
+        provider: slipway_core::address::ProviderConfigAddr::root(addr.resource.implied_provider()),
         addr,
         prev_addr: None,
         action,

@@ -455,6 +455,19 @@ impl EvaluatedModule {
     }
 }
 
+/// Evaluates a block body against an evaluated module as resource bodies are (a `provider`
+/// block's): attributes by name, nested blocks as tuples of objects.
+pub fn eval_body_in_module(
+    body: &Body,
+    module: &EvaluatedModule,
+    sources: &Sources,
+    settings: &EvalSettings<'_>,
+) -> (Value, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let value = body::eval_body(body, module, module.repetition.as_ref(), sources, settings, &mut diags);
+    (value, diags)
+}
+
 /// Evaluates one expression against an evaluated module, as `console` does.
 pub fn eval_in_module(
     expr: &hcl_edit::expr::Expression,

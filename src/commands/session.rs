@@ -39,7 +39,9 @@ pub struct StateStore {
 
 /// Every provider this build of slipway includes.
 pub fn providers() -> ProviderSet {
-    ProviderSet::new(slipway_provider_builtin::providers())
+    let mut all = slipway_provider_builtin::providers();
+    all.push((slipway_provider_aws::NAME, slipway_provider_aws::factory()));
+    ProviderSet::new(all)
 }
 
 impl Session {

@@ -9,6 +9,7 @@ pub mod json;
 pub mod number;
 pub mod path;
 pub mod provider;
+pub mod provider_kit;
 pub mod render;
 pub mod schema;
 pub mod types;

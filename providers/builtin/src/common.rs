@@ -1,107 +1,14 @@
-//! What every built-in resource shares: the generic plan rule (config as written, defaults,
-//! computed attributes unknown on create or replace, force-new diffs), attribute access with
-//! diagnostics that name the attribute, and a random source.
+//! What the built-in resources share beyond `slipway_core::provider_kit`: filling unknowns,
+//! refreshes of state-only resources, a random source and number formats, and the test helpers
+//! that stand in for the engine.
 
 use std::collections::BTreeMap;
 
-use slipway_core::diagnostics::{Diagnostic, Diagnostics};
-use slipway_core::path::AttrPath;
-use slipway_core::provider::{PlanRequest, PlanResponse};
-use slipway_core::schema::{AttributeSchema, BlockSchema};
-use slipway_core::{Data, Type, Value};
+use slipway_core::Value;
+use slipway_core::diagnostics::Diagnostic;
+use slipway_core::schema::BlockSchema;
 
-/// The attribute `name` of an object, or null when it is absent (a value from an older schema).
-pub(crate) fn attr(value: &Value, name: &str) -> Value {
-    value.get_attr(name).cloned().unwrap_or_else(|| Value::null(Type::Any))
-}
-
-/// Whether two values are the same for diffing: both wholly known and equal (nulls of any type
-/// are equal, marks are ignored). An unknown may turn out different, so it counts as a change.
-pub(crate) fn same(a: &Value, b: &Value) -> bool {
-    if a.is_null() && b.is_null() {
-        return true;
-    }
-    a.is_wholly_known() && b.is_wholly_known() && a.same_known_value(b)
-}
-
-/// Marks every attribute the schema declares sensitive, so that plan and apply agree on marks.
-pub(crate) fn mark_sensitive(block: &BlockSchema, value: Value) -> Value {
-    let Data::Object(mut attrs) = value.into_data() else {
-        return Value::null(block.value_type());
-    };
-    for (name, schema) in &block.attributes {
-        if schema.sensitive
-            && let Some(v) = std::sync::Arc::make_mut(&mut attrs).remove(name)
-        {
-            std::sync::Arc::make_mut(&mut attrs).insert(name.clone(), v.mark_sensitive());
-        }
-    }
-    Value::from_data(Data::Object(attrs))
-}
-
-/// Whether an attribute is one the configuration may set.
-fn configurable(schema: &AttributeSchema) -> bool {
-    schema.required || schema.optional
-}
-
-/// Terraform's plan for resources whose computed attributes come only from apply:
-/// - a configured attribute is planned as written;
-/// - an unset attribute with a static default takes the default (as the framework's `Default`
-///   does, so removing an explicit setting plans the default back, not the old value);
-/// - an unset optional+computed attribute keeps its prior value, or is unknown on create;
-/// - a force-new attribute whose planned value differs from the prior one requires replacement;
-/// - computed-only attributes are unknown on create and replace, and keep the prior value on an
-///   in-place update (resources that recompute something on update adjust the plan afterwards).
-pub(crate) fn plan_generic(
-    block: &BlockSchema,
-    request: &PlanRequest,
-    defaults: &BTreeMap<&'static str, Value>,
-) -> PlanResponse {
-    let mut planned = BTreeMap::new();
-    for (name, schema) in &block.attributes {
-        let configured = attr(&request.config, name);
-        let prior = request.prior.as_ref().map(|p| attr(p, name));
-        let value = if configurable(schema) && !configured.is_null() {
-            configured
-        } else if let Some(default) = defaults.get(name.as_str()) {
-            default.clone()
-        } else if schema.computed {
-            prior.unwrap_or_else(|| Value::unknown(schema.ty.clone()))
-        } else {
-            Value::null(schema.ty.clone())
-        };
-        planned.insert(name.clone(), value);
-    }
-
-    let mut requires_replace = Vec::new();
-    if let Some(prior) = &request.prior {
-        for (name, schema) in &block.attributes {
-            let planned_value = planned.get(name).cloned().unwrap_or_else(|| Value::null(Type::Any));
-            if schema.force_new && configurable(schema) && !same(&attr(prior, name), &planned_value) {
-                requires_replace.push(AttrPath::attr(name.clone()));
-            }
-        }
-    }
-
-    if request.prior.is_none() || !requires_replace.is_empty() {
-        for (name, schema) in &block.attributes {
-            if schema.computed && !configurable(schema) {
-                planned.insert(name.clone(), Value::unknown(schema.ty.clone()));
-            } else if schema.computed && attr(&request.config, name).is_null() && !defaults.contains_key(name.as_str())
-            {
-                // A replacement is a new object: what the provider chooses, it chooses again.
-                planned.insert(name.clone(), Value::unknown(schema.ty.clone()));
-            }
-        }
-    }
-
-    PlanResponse {
-        planned: Some(mark_sensitive(block, Value::object(planned))),
-        requires_replace,
-        planned_private: Vec::new(),
-        diagnostics: Diagnostics::new(),
-    }
-}
+pub(crate) use slipway_core::provider_kit::*;
 
 /// The refresh of resources that exist only in state (null, terraform_data, random_*): the prior
 /// value is the current one.
@@ -123,66 +30,6 @@ pub(crate) fn fill_unknowns(block: &BlockSchema, planned: &Value, mut fill: impl
         attrs.insert(name.clone(), v);
     }
     mark_sensitive(block, Value::object(attrs))
-}
-
-/// Error for a type name the provider does not have.
-pub(crate) fn unknown_type(type_name: &str) -> Diagnostic {
-    Diagnostic::error("Unsupported resource type", format!("This provider has no resource type {type_name:?}."))
-}
-
-/// A known string attribute, or a diagnostic naming it.
-pub(crate) fn string_attr(value: &Value, name: &str) -> Result<Option<String>, Diagnostic> {
-    let v = attr(value, name);
-    if v.is_null() {
-        return Ok(None);
-    }
-    match v.as_str() {
-        Some(s) => Ok(Some(s.to_string())),
-        None if !v.is_known() => Err(Diagnostic::error(
-            format!("Unknown value for {name:?}"),
-            format!("The attribute {name:?} must be known when the change is applied."),
-        )),
-        None => Err(Diagnostic::error(
-            format!("Invalid value for {name:?}"),
-            format!("The attribute {name:?} must be a string, not {:?}.", v.ty()),
-        )),
-    }
-}
-
-/// A known whole number attribute, or a diagnostic naming it.
-pub(crate) fn int_attr(value: &Value, name: &str) -> Result<Option<i64>, Diagnostic> {
-    let v = attr(value, name);
-    if v.is_null() {
-        return Ok(None);
-    }
-    if !v.is_known() {
-        return Err(Diagnostic::error(
-            format!("Unknown value for {name:?}"),
-            format!("The attribute {name:?} must be known when the change is applied."),
-        ));
-    }
-    match v.as_number().and_then(|n| n.to_i64()) {
-        Some(i) => Ok(Some(i)),
-        None => Err(Diagnostic::error(
-            format!("Invalid value for {name:?}"),
-            format!("The attribute {name:?} must be a whole number that fits in 64 bits."),
-        )),
-    }
-}
-
-/// A known bool attribute (null when unset), or a diagnostic naming it.
-pub(crate) fn bool_attr(value: &Value, name: &str) -> Result<Option<bool>, Diagnostic> {
-    let v = attr(value, name);
-    if v.is_null() {
-        return Ok(None);
-    }
-    match v.as_bool() {
-        Some(b) => Ok(Some(b)),
-        None => Err(Diagnostic::error(
-            format!("Invalid value for {name:?}"),
-            format!("The attribute {name:?} must be a known bool."),
-        )),
-    }
 }
 
 /// `len` bytes from the operating system's random source.
@@ -247,8 +94,10 @@ pub(crate) mod testing {
 
     use super::*;
     use slipway_core::InstanceKey;
+    use slipway_core::Type;
     use slipway_core::address::{ModuleInstance, ResourceAddr, ResourceInstanceAddr};
     use slipway_core::provider::{ApplyRequest, ApplyResponse, Provider, ReadBatchRequest, ReadInstance};
+    use slipway_core::provider::{PlanRequest, PlanResponse};
 
     pub fn address(type_name: &str) -> ResourceInstanceAddr {
         ResourceInstanceAddr::new(ModuleInstance::root(), ResourceAddr::managed(type_name, "test"), InstanceKey::None)

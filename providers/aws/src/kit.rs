@@ -1,0 +1,192 @@
+//! What the aws resources share: the clients of a configured provider, AWS errors as
+//! diagnostics, tags (`tags`, `tags_all` with the provider's `default_tags`), and retries for
+//! AWS's eventual consistency.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::Duration;
+
+use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use slipway_core::provider_kit::attr;
+use slipway_core::{Diagnostic, Type, Value};
+
+use crate::config::Settings;
+
+/// The clients of one configured provider.
+#[derive(Clone, Debug)]
+pub struct Clients {
+    pub settings: Settings,
+    pub ec2: aws_sdk_ec2::Client,
+    pub sts: aws_sdk_sts::Client,
+}
+
+impl Clients {
+    pub fn new(settings: Settings) -> Clients {
+        let mut ec2 = aws_sdk_ec2::config::Builder::from(&settings.sdk);
+        if let Some(url) = settings.endpoint("ec2") {
+            ec2 = ec2.endpoint_url(url);
+        }
+        let mut sts = aws_sdk_sts::config::Builder::from(&settings.sdk);
+        if let Some(url) = settings.endpoint("sts") {
+            sts = sts.endpoint_url(url);
+        }
+        Clients {
+            ec2: aws_sdk_ec2::Client::from_conf(ec2.build()),
+            sts: aws_sdk_sts::Client::from_conf(sts.build()),
+            settings,
+        }
+    }
+}
+
+/// An AWS error as a diagnostic: what was being done, AWS's code and message, and a hint for
+/// the codes that have an obvious next step.
+pub fn aws_error<E>(operation: &str, subject: &str, err: &E) -> Diagnostic
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let code = err.code().unwrap_or_default();
+    let message = err.message().map(str::to_string).unwrap_or_else(|| DisplayErrorContext(err).to_string());
+    let hint = match code {
+        "DependencyViolation" => {
+            " Something still uses it (instances, network interfaces, gateways or subnets in a VPC; a security group referenced by another); delete or detach that first."
+        }
+        "UnauthorizedOperation" | "AccessDenied" | "AccessDeniedException" => {
+            " The credentials in use are not allowed to do this; check the policy of the user or role."
+        }
+        "RequestLimitExceeded" | "Throttling" => " AWS is throttling requests; run again, or lower -parallelism.",
+        "InvalidClientTokenId" | "AuthFailure" | "SignatureDoesNotMatch" => {
+            " The credentials are not valid for this account and region."
+        }
+        _ => "",
+    };
+    let code_text = if code.is_empty() { String::new() } else { format!(" ({code})") };
+    Diagnostic::error(format!("{operation} failed{code_text}"), format!("{subject}: {message}.{hint}"))
+}
+
+/// Whether an error says the object does not exist (`InvalidVpcID.NotFound`, ...).
+pub fn is_not_found<E: ProvideErrorMetadata>(err: &E) -> bool {
+    err.code().is_some_and(|c| c.ends_with(".NotFound") || c.ends_with("NotFound"))
+}
+
+/// Runs `read` again while it finds nothing: a just-created or just-changed object can take a
+/// moment to be visible to reads (AWS is eventually consistent). About 15 s in all.
+pub async fn eventually<T, F, Fut>(mut read: F) -> Result<Option<T>, Diagnostic>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>, Diagnostic>>,
+{
+    let mut delay = Duration::from_millis(250);
+    for _ in 0..6 {
+        if let Some(found) = read().await? {
+            return Ok(Some(found));
+        }
+        tokio::time::sleep(delay).await;
+        delay *= 2;
+    }
+    read().await
+}
+
+/// The tags an object should have: the provider's `default_tags` overridden by its own `tags`.
+pub fn tags_all(settings: &Settings, tags: &Value) -> Value {
+    if !tags.is_wholly_known() {
+        return Value::unknown(Type::map(Type::String));
+    }
+    let mut all: BTreeMap<String, Value> =
+        settings.default_tags.iter().map(|(k, v)| (k.clone(), Value::string(v.as_str()))).collect();
+    if let Some(own) = tags.as_entries() {
+        all.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    Value::map(Type::String, all)
+}
+
+/// A map value as AWS tags.
+pub fn to_tags(map: &Value) -> Vec<Tag> {
+    map.as_entries()
+        .map(|entries| {
+            entries.iter().filter_map(|(k, v)| Some(Tag::builder().key(k).value(v.as_str()?).build())).collect()
+        })
+        .unwrap_or_default()
+}
+
+/// AWS tags as a map value (`aws:` tags, which AWS adds itself, left out).
+pub fn from_tags(tags: &[Tag]) -> Value {
+    let entries = tags
+        .iter()
+        .filter_map(|t| Some((t.key()?.to_string(), Value::string(t.value().unwrap_or_default()))))
+        .filter(|(k, _)| !k.starts_with("aws:"))
+        .collect();
+    Value::map(Type::String, entries)
+}
+
+/// The tags at creation, so that an object never exists untagged.
+pub fn tag_specification(resource_type: ResourceType, tags_all: &Value) -> Option<TagSpecification> {
+    let tags = to_tags(tags_all);
+    (!tags.is_empty()).then(|| TagSpecification::builder().resource_type(resource_type).set_tags(Some(tags)).build())
+}
+
+/// `tags` as the configuration and `tags_all` as AWS has them: what the state holds is the
+/// configured `tags` (so that default tags do not show as drift in it) and every tag in `tags_all`.
+pub fn split_tags(settings: &Settings, prior_tags: &Value, actual: &Value) -> (Value, Value) {
+    let Some(actual_entries) = actual.as_entries() else { return (prior_tags.clone(), actual.clone()) };
+    let own: BTreeMap<String, Value> = actual_entries
+        .iter()
+        .filter(|(k, v)| {
+            let configured = prior_tags.get_attr(k).is_some();
+            let default_only = settings.default_tags.get(*k).is_some_and(|d| v.as_str() == Some(d.as_str()));
+            configured || !default_only
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let tags = if own.is_empty() && prior_tags.is_null() {
+        Value::null(Type::map(Type::String))
+    } else {
+        Value::map(Type::String, own)
+    };
+    (tags, actual.clone())
+}
+
+/// Brings the tags of `id` from `before` to `after` (maps), with one call each for the tags to
+/// set and the tags to remove.
+pub async fn update_tags(ec2: &aws_sdk_ec2::Client, id: &str, before: &Value, after: &Value) -> Result<(), Diagnostic> {
+    let old = before.as_entries().cloned().unwrap_or_default();
+    let new = after.as_entries().cloned().unwrap_or_default();
+    let removed: Vec<Tag> =
+        old.keys().filter(|k| !new.contains_key(*k)).map(|k| Tag::builder().key(k).build()).collect();
+    let set: Vec<Tag> = new
+        .iter()
+        .filter(|(k, v)| old.get(*k) != Some(*v))
+        .filter_map(|(k, v)| Some(Tag::builder().key(k).value(v.as_str()?).build()))
+        .collect();
+    if !removed.is_empty() {
+        ec2.delete_tags()
+            .resources(id)
+            .set_tags(Some(removed))
+            .send()
+            .await
+            .map_err(|e| aws_error("DeleteTags", id, &e))?;
+    }
+    if !set.is_empty() {
+        ec2.create_tags()
+            .resources(id)
+            .set_tags(Some(set))
+            .send()
+            .await
+            .map_err(|e| aws_error("CreateTags", id, &e))?;
+    }
+    Ok(())
+}
+
+/// An optional string the configuration set: `None` when it is null, or unknown because the
+/// attribute is also computed and left to AWS.
+pub fn configured_str(value: &Value, name: &str) -> Option<String> {
+    attr(value, name).as_str().map(str::to_string)
+}
+
+/// A known string attribute of a planned value that AWS needs.
+pub fn required_str(value: &Value, name: &str) -> Result<String, Diagnostic> {
+    attr(value, name).as_str().map(str::to_string).ok_or_else(|| {
+        Diagnostic::error(format!("Missing {name:?}"), format!("The attribute {name:?} must be a known string here."))
+    })
+}

@@ -1,0 +1,46 @@
+//! One aws resource type: its schema, the defaults the generic plan rule fills in, and the calls
+//! that create, update, delete, refresh (many objects per call) and import its objects.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use slipway_core::schema::BlockSchema;
+use slipway_core::{Diagnostic, Value};
+
+use crate::kit::Clients;
+
+#[async_trait]
+pub trait Resource: Send + Sync {
+    fn type_name(&self) -> &'static str;
+
+    fn schema(&self) -> BlockSchema;
+
+    /// Values of optional attributes that AWS gives when they are left out.
+    fn defaults(&self) -> BTreeMap<&'static str, Value> {
+        BTreeMap::new()
+    }
+
+    /// Creates the object; its whole new state.
+    async fn create(&self, clients: &Clients, planned: &Value) -> Result<Value, Diagnostic>;
+
+    /// Changes what can change in place; the new state.
+    async fn update(&self, clients: &Clients, prior: &Value, planned: &Value) -> Result<Value, Diagnostic>;
+
+    /// Deletes the object; gone already counts as deleted.
+    async fn delete(&self, clients: &Clients, prior: &Value) -> Result<(), Diagnostic>;
+
+    /// The current state of each prior object (`None`: it no longer exists), in as few calls
+    /// as the API allows: never one per object when one call can describe many.
+    async fn read_batch(&self, clients: &Clients, priors: &[Value]) -> Result<Vec<Option<Value>>, Diagnostic>;
+
+    /// The object with this ID, as `read_batch` would describe it.
+    async fn import(&self, clients: &Clients, id: &str) -> Result<Option<Value>, Diagnostic>;
+}
+
+/// How many IDs one Describe filter takes: AWS accepts up to 200 values per filter.
+pub const FILTER_CHUNK: usize = 200;
+
+/// The `id` attribute of each prior object, in order.
+pub fn ids(priors: &[Value]) -> Vec<String> {
+    priors.iter().map(|p| p.get_attr("id").and_then(Value::as_str).unwrap_or_default().to_string()).collect()
+}

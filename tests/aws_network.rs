@@ -1,0 +1,208 @@
+//! The aws provider end to end, through the real binary against the local AWS (moto): a VPC
+//! with subnets in three zones and an internet gateway is applied and read back through the
+//! SDK; a second plan shows no changes; a tag changed behind slipway's back shows as drift and is
+//! put back; a VPC made outside slipway is imported; destroy leaves nothing behind.
+
+#![allow(clippy::disallowed_methods)]
+
+mod support;
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use support::moto::Moto;
+
+fn slipway(dir: &Path, args: &[&str]) -> (i32, String) {
+    let out = Command::cargo_bin("slipway")
+        .expect("slipway binary")
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("TF_WORKSPACE")
+        .env_remove("AWS_PROFILE")
+        .args(args)
+        .output()
+        .expect("runs");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.code().unwrap_or(-1), text)
+}
+
+const NETWORK: &str = r#"
+data "aws_availability_zones" "available" {
+  state = "available"
+}
+
+data "aws_caller_identity" "me" {}
+
+resource "aws_vpc" "main" {
+  cidr_block           = "10.20.0.0/16"
+  enable_dns_hostnames = true
+  tags = {
+    Name = "demo"
+  }
+}
+
+resource "aws_subnet" "public" {
+  count                   = 3
+  vpc_id                  = aws_vpc.main.id
+  cidr_block              = cidrsubnet(aws_vpc.main.cidr_block, 4, count.index)
+  availability_zone       = data.aws_availability_zones.available.names[count.index]
+  map_public_ip_on_launch = true
+  tags = {
+    Name = "public-${count.index}"
+  }
+}
+
+resource "aws_internet_gateway" "gw" {
+  vpc_id = aws_vpc.main.id
+}
+
+output "vpc_id" {
+  value = aws_vpc.main.id
+}
+
+output "account" {
+  value = data.aws_caller_identity.me.account_id
+}
+"#;
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
+}
+
+#[test]
+fn a_network_is_created_read_back_kept_converged_and_destroyed() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    std::fs::write(d.join("main.tf"), format!("{}{NETWORK}", moto.provider_block())).expect("write");
+
+    let (code, out) = slipway(d, &["apply", "-auto-approve"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Apply complete! Resources: 5 added"), "{out}");
+    let (code, vpc_id) = slipway(d, &["output", "-raw", "vpc_id"]);
+    assert_eq!(code, 0);
+
+    // Read back through the SDK, as any AWS user would see it.
+    let ec2 = moto.ec2();
+    let rt = rt();
+    let vpcs = rt.block_on(ec2.describe_vpcs().vpc_ids(&vpc_id).send()).expect("describe vpcs");
+    let vpc = &vpcs.vpcs()[0];
+    assert_eq!(vpc.cidr_block(), Some("10.20.0.0/16"));
+    let tag = |tags: &[aws_sdk_ec2::types::Tag], key: &str| {
+        tags.iter().find(|t| t.key() == Some(key)).and_then(|t| t.value()).map(str::to_string)
+    };
+    assert_eq!(tag(vpc.tags(), "Name").as_deref(), Some("demo"));
+    assert_eq!(tag(vpc.tags(), "ManagedBy").as_deref(), Some("slipway"), "default_tags applied at creation");
+    let hostnames = rt
+        .block_on(
+            ec2.describe_vpc_attribute()
+                .vpc_id(&vpc_id)
+                .attribute(aws_sdk_ec2::types::VpcAttributeName::EnableDnsHostnames)
+                .send(),
+        )
+        .expect("attribute");
+    assert_eq!(hostnames.enable_dns_hostnames().and_then(|a| a.value()), Some(true));
+    let subnets = rt
+        .block_on(
+            ec2.describe_subnets()
+                .filters(aws_sdk_ec2::types::Filter::builder().name("vpc-id").values(&vpc_id).build())
+                .send(),
+        )
+        .expect("subnets");
+    let mut cidrs: Vec<&str> = subnets.subnets().iter().filter_map(|s| s.cidr_block()).collect();
+    cidrs.sort();
+    assert_eq!(cidrs, ["10.20.0.0/20", "10.20.16.0/20", "10.20.32.0/20"]);
+    let zones: std::collections::BTreeSet<&str> =
+        subnets.subnets().iter().filter_map(|s| s.availability_zone()).collect();
+    assert_eq!(zones.len(), 3, "one subnet per zone");
+    assert!(subnets.subnets().iter().all(|s| s.map_public_ip_on_launch() == Some(true)));
+    let gateways = rt
+        .block_on(
+            ec2.describe_internet_gateways()
+                .filters(aws_sdk_ec2::types::Filter::builder().name("attachment.vpc-id").values(&vpc_id).build())
+                .send(),
+        )
+        .expect("gateways");
+    assert_eq!(gateways.internet_gateways().len(), 1);
+
+    // Idempotence.
+    let (code, out) = slipway(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 0, "no changes after apply: {out}");
+
+    // Drift: a tag changed outside slipway shows in the next plan and is put back.
+    rt.block_on(
+        ec2.create_tags()
+            .resources(&vpc_id)
+            .tags(aws_sdk_ec2::types::Tag::builder().key("Name").value("renamed").build())
+            .send(),
+    )
+    .expect("tag");
+    let (code, out) = slipway(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("aws_vpc.main has changed") && out.contains("aws_vpc.main will be updated in-place"), "{out}");
+    assert!(out.contains(r#"~ "Name" = "renamed" -> "demo""#), "{out}");
+    let (code, out) = slipway(d, &["apply", "-auto-approve"]);
+    assert_eq!(code, 0, "{out}");
+    let vpcs = rt.block_on(ec2.describe_vpcs().vpc_ids(&vpc_id).send()).expect("describe");
+    assert_eq!(tag(vpcs.vpcs()[0].tags(), "Name").as_deref(), Some("demo"));
+
+    // A subnet deleted outside slipway is created again.
+    let gone = subnets.subnets()[0].subnet_id().expect("id").to_string();
+    rt.block_on(ec2.delete_subnet().subnet_id(&gone).send()).expect("delete subnet");
+    let (code, out) = slipway(d, &["apply", "-auto-approve"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Resources: 1 added, 0 changed, 0 destroyed."), "{out}");
+
+    let (code, out) = slipway(d, &["destroy", "-auto-approve"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Destroy complete! Resources: 5 destroyed."), "{out}");
+    let left = rt
+        .block_on(
+            ec2.describe_vpcs()
+                .filters(aws_sdk_ec2::types::Filter::builder().name("tag:ManagedBy").values("slipway").build())
+                .send(),
+        )
+        .expect("describe");
+    assert!(left.vpcs().is_empty(), "nothing tagged by slipway is left");
+}
+
+#[test]
+fn an_existing_vpc_is_imported_and_then_managed() {
+    let moto = Moto::start();
+    let ec2 = moto.ec2();
+    let rt = rt();
+    let made = rt
+        .block_on(
+            ec2.create_vpc()
+                .cidr_block("10.99.0.0/16")
+                .tag_specifications(
+                    aws_sdk_ec2::types::TagSpecification::builder()
+                        .resource_type(aws_sdk_ec2::types::ResourceType::Vpc)
+                        .tags(aws_sdk_ec2::types::Tag::builder().key("Name").value("legacy").build())
+                        .build(),
+                )
+                .send(),
+        )
+        .expect("create vpc");
+    let id = made.vpc().and_then(|v| v.vpc_id()).expect("id").to_string();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let config = "resource \"aws_vpc\" \"legacy\" {\n  cidr_block = \"10.99.0.0/16\"\n  tags = {\n    Name      = \"legacy\"\n    ManagedBy = \"slipway\"\n  }\n}\n";
+    std::fs::write(d.join("main.tf"), format!("{}{config}", moto.provider_block())).expect("write");
+
+    let (code, out) = slipway(d, &["import", "aws_vpc.legacy", &id]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Import successful!"), "{out}");
+    let (code, out) = slipway(d, &["state", "show", "aws_vpc.legacy"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&id) && out.contains("10.99.0.0/16"), "{out}");
+    // The configuration adds one tag, which default_tags also sets: an in-place update, no replace.
+    let (code, out) = slipway(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("will be updated in-place") && !out.contains("must be replaced"), "{out}");
+    let (code, out) = slipway(d, &["apply", "-auto-approve"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = slipway(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 0, "{out}");
+}

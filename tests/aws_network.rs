@@ -57,6 +57,30 @@ resource "aws_internet_gateway" "gw" {
   vpc_id = aws_vpc.main.id
 }
 
+resource "aws_route_table" "public" {
+  vpc_id = aws_vpc.main.id
+  route {
+    cidr_block = "0.0.0.0/0"
+    gateway_id = aws_internet_gateway.gw.id
+  }
+}
+
+resource "aws_route_table_association" "public" {
+  count          = 3
+  subnet_id      = aws_subnet.public[count.index].id
+  route_table_id = aws_route_table.public.id
+}
+
+resource "aws_route_table" "private" {
+  vpc_id = aws_vpc.main.id
+}
+
+resource "aws_route" "peer" {
+  route_table_id         = aws_route_table.private.id
+  destination_cidr_block = "10.99.0.0/16"
+  gateway_id             = aws_internet_gateway.gw.id
+}
+
 output "vpc_id" {
   value = aws_vpc.main.id
 }
@@ -79,7 +103,7 @@ fn a_network_is_created_read_back_kept_converged_and_destroyed() {
 
     let (code, out) = slipway(d, &["apply", "-auto-approve"]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("Apply complete! Resources: 5 added"), "{out}");
+    assert!(out.contains("Apply complete! Resources: 11 added"), "{out}");
     let (code, vpc_id) = slipway(d, &["output", "-raw", "vpc_id"]);
     assert_eq!(code, 0);
 
@@ -125,6 +149,30 @@ fn a_network_is_created_read_back_kept_converged_and_destroyed() {
         )
         .expect("gateways");
     assert_eq!(gateways.internet_gateways().len(), 1);
+    let igw = gateways.internet_gateways()[0].internet_gateway_id().expect("igw id").to_string();
+    let tables = rt
+        .block_on(
+            ec2.describe_route_tables()
+                .filters(aws_sdk_ec2::types::Filter::builder().name("vpc-id").values(&vpc_id).build())
+                .send(),
+        )
+        .expect("route tables");
+    let routes_to_igw: Vec<(Option<&str>, usize)> = tables
+        .route_tables()
+        .iter()
+        .flat_map(|t| {
+            let associated = t.associations().iter().filter(|a| a.subnet_id().is_some()).count();
+            t.routes()
+                .iter()
+                .filter(|r| r.gateway_id() == Some(igw.as_str()))
+                .map(move |r| (r.destination_cidr_block(), associated))
+        })
+        .collect();
+    assert!(
+        routes_to_igw.contains(&(Some("0.0.0.0/0"), 3)),
+        "public table routes out and has 3 subnets: {routes_to_igw:?}"
+    );
+    assert!(routes_to_igw.contains(&(Some("10.99.0.0/16"), 0)), "aws_route in the private table: {routes_to_igw:?}");
 
     // Idempotence.
     let (code, out) = slipway(d, &["plan", "-detailed-exitcode"]);
@@ -147,16 +195,29 @@ fn a_network_is_created_read_back_kept_converged_and_destroyed() {
     let vpcs = rt.block_on(ec2.describe_vpcs().vpc_ids(&vpc_id).send()).expect("describe");
     assert_eq!(tag(vpcs.vpcs()[0].tags(), "Name").as_deref(), Some("demo"));
 
-    // A subnet deleted outside slipway is created again.
-    let gone = subnets.subnets()[0].subnet_id().expect("id").to_string();
-    rt.block_on(ec2.delete_subnet().subnet_id(&gone).send()).expect("delete subnet");
+    // A route deleted outside slipway is put back in place; a route table deleted outside
+    // slipway is created again, with what depends on it.
+    let public = tables
+        .route_tables()
+        .iter()
+        .find(|t| t.routes().iter().any(|r| r.destination_cidr_block() == Some("0.0.0.0/0")))
+        .and_then(|t| t.route_table_id())
+        .expect("public table")
+        .to_string();
+    rt.block_on(ec2.delete_route().route_table_id(&public).destination_cidr_block("0.0.0.0/0").send())
+        .expect("delete route");
+    let (code, out) = slipway(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("aws_route_table.public will be updated in-place"), "{out}");
     let (code, out) = slipway(d, &["apply", "-auto-approve"]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("Resources: 1 added, 0 changed, 0 destroyed."), "{out}");
+    assert!(out.contains("Resources: 0 added, 1 changed, 0 destroyed."), "{out}");
+    let (code, out) = slipway(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 0, "converged: {out}");
 
     let (code, out) = slipway(d, &["destroy", "-auto-approve"]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("Destroy complete! Resources: 5 destroyed."), "{out}");
+    assert!(out.contains("Destroy complete! Resources: 11 destroyed."), "{out}");
     let left = rt
         .block_on(
             ec2.describe_vpcs()

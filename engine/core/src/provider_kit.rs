@@ -77,6 +77,10 @@ pub fn plan_generic(
         };
         planned.insert(name.clone(), value);
     }
+    // Nested blocks as written (resources whose blocks AWS fills in adjust the plan afterwards).
+    for name in block.blocks.keys() {
+        planned.insert(name.clone(), attr(&request.config, name));
+    }
 
     let mut requires_replace = Vec::new();
     if let Some(prior) = &request.prior {

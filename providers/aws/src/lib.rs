@@ -22,6 +22,7 @@ mod data;
 mod internet_gateway;
 mod kit;
 mod resource;
+mod route_table;
 mod subnet;
 mod vpc;
 
@@ -51,8 +52,14 @@ impl Default for AwsProvider {
 
 impl AwsProvider {
     pub fn new() -> Self {
-        let resources: Vec<Box<dyn Resource>> =
-            vec![Box::new(vpc::AwsVpc), Box::new(subnet::AwsSubnet), Box::new(internet_gateway::AwsInternetGateway)];
+        let resources: Vec<Box<dyn Resource>> = vec![
+            Box::new(vpc::AwsVpc),
+            Box::new(subnet::AwsSubnet),
+            Box::new(internet_gateway::AwsInternetGateway),
+            Box::new(route_table::AwsRouteTable),
+            Box::new(route_table::AwsRoute),
+            Box::new(route_table::AwsRouteTableAssociation),
+        ];
         let data_sources = data::all();
         let mut schema = ProviderSchema { provider: config::provider_block(), ..Default::default() };
         for r in &resources {
@@ -117,6 +124,7 @@ impl Provider for AwsProvider {
         };
         let block = &self.schema.resources[resource.type_name()].block;
         let mut response = plan_generic(block, &request, &resource.defaults());
+        response.planned = response.planned.map(|planned| resource.adjust_plan(&request, planned));
         // tags_all: the provider's default_tags under the resource's own, known while planning.
         if block.attributes.contains_key("tags_all")
             && let (Some(planned), Ok(clients)) = (response.planned.take(), self.clients())

@@ -20,6 +20,11 @@ pub trait Resource: Send + Sync {
         BTreeMap::new()
     }
 
+    /// The plan after the generic rule, for what the rule cannot know (blocks AWS fills in).
+    fn adjust_plan(&self, _request: &slipway_core::provider::PlanRequest, planned: Value) -> Value {
+        planned
+    }
+
     /// Creates the object; its whole new state.
     async fn create(&self, clients: &Clients, planned: &Value) -> Result<Value, Diagnostic>;
 

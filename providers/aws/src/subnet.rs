@@ -84,7 +84,15 @@ impl Resource for AwsSubnet {
 
     async fn read_batch(&self, c: &Clients, priors: &[Value]) -> Result<Vec<Option<Value>>, Diagnostic> {
         let ids = ids(priors);
-        let found = describe(c, &ids).await?;
+        // Subnets come a few VPCs at a time: describing by VPC takes one call per 1,000
+        // subnets, where 200 subnet IDs per filter would take five.
+        let vpcs: std::collections::BTreeSet<String> =
+            priors.iter().filter_map(|p| crate::kit::configured_str(p, "vpc_id")).collect();
+        let found = if vpcs.len() < ids.len() {
+            describe_by(c, "vpc-id", &vpcs.into_iter().collect::<Vec<_>>()).await?
+        } else {
+            describe(c, &ids).await?
+        };
         Ok(ids.iter().zip(priors).map(|(id, prior)| found.get(id).map(|s| subnet_value(c, s, prior))).collect())
     }
 
@@ -107,10 +115,15 @@ async fn set_public_ip(c: &Clients, id: &str, public: bool) -> Result<(), Diagno
 
 /// Subnets by ID, one DescribeSubnets per 200 IDs (a filter: missing IDs are just absent).
 async fn describe(c: &Clients, ids: &[String]) -> Result<BTreeMap<String, Subnet>, Diagnostic> {
+    describe_by(c, "subnet-id", ids).await
+}
+
+/// Subnets matching `filter` (`subnet-id`, `vpc-id`), 200 values per filter, 1,000 per page.
+async fn describe_by(c: &Clients, filter: &str, values: &[String]) -> Result<BTreeMap<String, Subnet>, Diagnostic> {
     let mut out = BTreeMap::new();
-    for chunk in ids.chunks(FILTER_CHUNK) {
-        let filter = Filter::builder().name("subnet-id").set_values(Some(chunk.to_vec())).build();
-        let mut pages = c.ec2.describe_subnets().filters(filter).into_paginator().send();
+    for chunk in values.chunks(FILTER_CHUNK) {
+        let filter = Filter::builder().name(filter).set_values(Some(chunk.to_vec())).build();
+        let mut pages = c.ec2.describe_subnets().filters(filter).max_results(1000).into_paginator().send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| aws_error("DescribeSubnets", "refreshing subnets", &e))?;
             for subnet in page.subnets() {

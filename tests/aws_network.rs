@@ -7,25 +7,9 @@
 
 mod support;
 
-use std::path::Path;
+use support::slipway;
 
-use assert_cmd::Command;
 use support::moto::Moto;
-
-fn slipway(dir: &Path, args: &[&str]) -> (i32, String) {
-    let out = Command::cargo_bin("slipway")
-        .expect("slipway binary")
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("TF_WORKSPACE")
-        .env_remove("AWS_PROFILE")
-        .args(args)
-        .output()
-        .expect("runs");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    (out.status.code().unwrap_or(-1), text)
-}
 
 const NETWORK: &str = r#"
 data "aws_availability_zones" "available" {

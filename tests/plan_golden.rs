@@ -7,22 +7,9 @@
 // Tests set up their fixtures on the real file system.
 #![allow(clippy::disallowed_methods)]
 
-use std::path::Path;
+mod support;
 
-use assert_cmd::Command;
-
-fn slipway(dir: &Path, args: &[&str]) -> (i32, String) {
-    let out = Command::cargo_bin("slipway")
-        .expect("slipway binary")
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("TF_WORKSPACE")
-        .args(args)
-        .output()
-        .expect("runs");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    (out.status.code().unwrap_or(-1), text)
-}
+use support::slipway;
 
 /// Applies `before`, writes `after`, and returns the exit code and output of `plan` with `args`.
 fn plan_after(before: &str, after: &str, args: &[&str]) -> (i32, String) {

@@ -21,7 +21,8 @@ use slipway_engine::hooks::Quiet;
 use slipway_engine::plan::{PlanContext, PlanOptions, Planned, plan};
 use slipway_engine::providers::{ConfigureContext, ProviderSet, configure_providers};
 use slipway_engine::state::StateManager;
-use slipway_lang::evaluate::{ApplyEvaluator, EvalSettings};
+use slipway_lang::config::Config;
+use slipway_lang::evaluate::{ApplyEvaluator, EvalSettings, InputValue};
 use slipway_lang::fs::OsFileSystem;
 use slipway_lang::load::load_config;
 use slipway_lang::source::Sources;
@@ -230,25 +231,11 @@ impl Harness {
     pub fn run_with(&self, options: &PlanOptions, walk: Option<Walk<'_>>) -> (Planned, Option<ApplyOutcome>) {
         let path: &Path = self.dir.path();
         let fs = OsFileSystem;
-        let mut sources = Sources::new();
-        let (config, diags) = load_config(path, &fs, &mut sources);
-        assert!(!diags.has_errors(), "{diags:?}");
-        let (inputs, _) = collect_inputs(&config.module, path, &[], &[], &fs, &mut sources);
+        let (config, sources, inputs) = self.load(&fs);
         let settings = EvalSettings::new(&fs, path, "default");
-        let backend = Arc::new(LocalBackend::new(path));
         let providers = self.providers();
-        let mut manager = self.runtime.block_on(StateManager::load(backend, "default")).expect("state").0;
-        let configured = configure_providers(
-            &ConfigureContext {
-                config: &config,
-                sources: &sources,
-                inputs: &inputs,
-                settings: &settings,
-                state: manager.state(),
-                runtime: self.runtime.handle(),
-            },
-            &providers,
-        );
+        let mut manager = self.state();
+        let configured = self.configure_with(&config, &sources, &inputs, &settings, &manager, &providers);
         assert!(!configured.has_errors(), "{configured:?}");
         let ctx = PlanContext {
             config: &config,
@@ -285,30 +272,49 @@ impl Harness {
 
     /// Each instance in the saved state with the provider configuration that manages it.
     pub fn state_providers(&self) -> BTreeMap<String, String> {
-        let backend = Arc::new(LocalBackend::new(self.dir.path()));
-        let manager = self.runtime.block_on(StateManager::load(backend, "default")).expect("state").0;
-        manager.state().instances.iter().map(|(a, o)| (a.to_string(), o.provider.to_string())).collect()
+        self.state().state().instances.iter().map(|(a, o)| (a.to_string(), o.provider.to_string())).collect()
     }
 
     /// Only configures the providers, as every command does first; what that reported.
     pub fn configure(&self) -> Diagnostics {
-        let path: &Path = self.dir.path();
         let fs = OsFileSystem;
+        let (config, sources, inputs) = self.load(&fs);
+        let settings = EvalSettings::new(&fs, self.dir.path(), "default");
+        self.configure_with(&config, &sources, &inputs, &settings, &self.state(), &self.providers())
+    }
+
+    /// The configuration and its variables, as a command loads them.
+    fn load(&self, fs: &OsFileSystem) -> (Config, Sources, BTreeMap<String, InputValue>) {
+        let path: &Path = self.dir.path();
         let mut sources = Sources::new();
-        let (config, diags) = load_config(path, &fs, &mut sources);
+        let (config, diags) = load_config(path, fs, &mut sources);
         assert!(!diags.has_errors(), "{diags:?}");
-        let (inputs, _) = collect_inputs(&config.module, path, &[], &[], &fs, &mut sources);
-        let settings = EvalSettings::new(&fs, path, "default");
-        let backend = Arc::new(LocalBackend::new(path));
-        let manager = self.runtime.block_on(StateManager::load(backend, "default")).expect("state").0;
+        let (inputs, _) = collect_inputs(&config.module, path, &[], &[], fs, &mut sources);
+        (config, sources, inputs)
+    }
+
+    fn state(&self) -> StateManager {
+        let backend = Arc::new(LocalBackend::new(self.dir.path()));
+        self.runtime.block_on(StateManager::load(backend, "default")).expect("state").0
+    }
+
+    fn configure_with(
+        &self,
+        config: &Config,
+        sources: &Sources,
+        inputs: &BTreeMap<String, InputValue>,
+        settings: &EvalSettings<'_>,
+        manager: &StateManager,
+        providers: &ProviderSet,
+    ) -> Diagnostics {
         let ctx = ConfigureContext {
-            config: &config,
-            sources: &sources,
-            inputs: &inputs,
-            settings: &settings,
+            config,
+            sources,
+            inputs,
+            settings,
             state: manager.state(),
             runtime: self.runtime.handle(),
         };
-        configure_providers(&ctx, &self.providers())
+        configure_providers(&ctx, providers)
     }
 }

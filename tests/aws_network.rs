@@ -251,3 +251,90 @@ fn an_existing_vpc_is_imported_and_then_managed() {
     let (code, out) = slipway(d, &["plan", "-detailed-exitcode"]);
     assert_eq!(code, 0, "{out}");
 }
+
+#[test]
+fn data_sources_find_what_exists() {
+    let moto = Moto::start();
+    let ec2 = moto.ec2();
+    let rt = rt();
+    let made = rt
+        .block_on(
+            ec2.create_vpc()
+                .cidr_block("10.50.0.0/16")
+                .tag_specifications(
+                    aws_sdk_ec2::types::TagSpecification::builder()
+                        .resource_type(aws_sdk_ec2::types::ResourceType::Vpc)
+                        .tags(aws_sdk_ec2::types::Tag::builder().key("Name").value("shared").build())
+                        .build(),
+                )
+                .send(),
+        )
+        .expect("create vpc");
+    let vpc_id = made.vpc().and_then(|v| v.vpc_id()).expect("id").to_string();
+    for cidr in ["10.50.1.0/24", "10.50.2.0/24"] {
+        rt.block_on(ec2.create_subnet().vpc_id(&vpc_id).cidr_block(cidr).send()).expect("subnet");
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let config = r#"
+data "aws_vpc" "shared" {
+  tags = {
+    Name = "shared"
+  }
+}
+
+data "aws_subnets" "shared" {
+  filter {
+    name   = "vpc-id"
+    values = [data.aws_vpc.shared.id]
+  }
+}
+
+data "aws_ami" "amazon_linux" {
+  owners      = ["amazon"]
+  most_recent = true
+  name_regex  = "^amzn2-ami-.*"
+}
+
+data "aws_region" "here" {}
+
+output "vpc" {
+  value = [data.aws_vpc.shared.id, data.aws_vpc.shared.cidr_block]
+}
+
+output "subnets" {
+  value = length(data.aws_subnets.shared.ids)
+}
+
+output "ami" {
+  value = startswith(data.aws_ami.amazon_linux.name, "amzn2-ami-")
+}
+
+output "region" {
+  value = data.aws_region.here.name
+}
+"#;
+    std::fs::write(d.join("main.tf"), format!("{}{config}", moto.provider_block())).expect("write");
+    let (code, out) = slipway(d, &["apply", "-auto-approve"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = slipway(d, &["output", "-json"]);
+    assert_eq!(code, 0, "{out}");
+    let outputs: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(outputs["vpc"]["value"], serde_json::json!([vpc_id, "10.50.0.0/16"]));
+    assert_eq!(outputs["subnets"]["value"], serde_json::json!(2));
+    assert_eq!(outputs["ami"]["value"], serde_json::json!(true));
+    assert_eq!(outputs["region"]["value"], serde_json::json!("us-east-1"));
+
+    // A data source that matches nothing is an error naming it.
+    std::fs::write(
+        d.join("main.tf"),
+        format!(
+            "{}data \"aws_vpc\" \"none\" {{\n  tags = {{\n    Name = \"missing\"\n  }}\n}}\n",
+            moto.provider_block()
+        ),
+    )
+    .expect("write");
+    let (code, out) = slipway(d, &["plan"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("no matching VPC found") && out.contains("main.tf"), "{out}");
+}

@@ -338,3 +338,55 @@ output "region" {
     assert_eq!(code, 1);
     assert!(out.contains("no matching VPC found") && out.contains("main.tf"), "{out}");
 }
+
+/// A run that created a VPC and stopped before it could save state: the VPC carries the owner
+/// tag of that run's plan, and applying the plan again adopts it instead of making a second one.
+#[test]
+fn an_object_created_by_a_run_that_stopped_is_adopted_not_created_twice() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let config =
+        "resource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.77.0.0/16\"\n  tags = {\n    Name = \"once\"\n  }\n}\n";
+    std::fs::write(d.join("main.tf"), format!("{}{config}", moto.provider_block())).expect("write");
+    let (code, out) = slipway(d, &["plan", "-out=tfplan"]);
+    assert_eq!(code, 0, "{out}");
+    let plan: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("tfplan")).expect("plan file")).expect("plan is JSON");
+    let owner = format!("{}/{}/aws_vpc.main", plan["prior_lineage"].as_str().expect("lineage"), plan["prior_serial"]);
+
+    // What the stopped run left behind: the VPC, tagged at creation, and no state.
+    let ec2 = moto.ec2();
+    let rt = rt();
+    let left_behind = rt
+        .block_on(
+            ec2.create_vpc()
+                .cidr_block("10.77.0.0/16")
+                .tag_specifications(
+                    aws_sdk_ec2::types::TagSpecification::builder()
+                        .resource_type(aws_sdk_ec2::types::ResourceType::Vpc)
+                        .tags(aws_sdk_ec2::types::Tag::builder().key("slipway:owner").value(&owner).build())
+                        .build(),
+                )
+                .send(),
+        )
+        .expect("create vpc");
+    let id = left_behind.vpc().and_then(|v| v.vpc_id()).expect("id").to_string();
+
+    let (code, out) = slipway(d, &["apply", "tfplan"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&format!("[id={id}]")), "the VPC left behind was adopted: {out}");
+    let vpcs = rt
+        .block_on(
+            ec2.describe_vpcs()
+                .filters(aws_sdk_ec2::types::Filter::builder().name("cidr").values("10.77.0.0/16").build())
+                .send(),
+        )
+        .expect("describe");
+    assert_eq!(vpcs.vpcs().len(), 1, "never created twice");
+    let names: Vec<&str> =
+        vpcs.vpcs()[0].tags().iter().filter(|t| t.key() == Some("Name")).filter_map(|t| t.value()).collect();
+    assert_eq!(names, ["once"], "and brought to the configuration");
+    let (code, out) = slipway(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 0, "converged, the owner tag hidden from the plan: {out}");
+}

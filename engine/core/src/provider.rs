@@ -72,6 +72,11 @@ pub struct ApplyRequest {
     pub planned: Option<Value>,
     pub config: Option<Value>,
     pub planned_private: PrivateData,
+    /// Who the object belongs to across runs: the state's lineage, the serial the plan was made
+    /// from, and the address. A provider that tags objects at creation tags them with it and,
+    /// before creating, adopts an object that already carries it: one a run created and then
+    /// stopped before saving state, so that a second run never creates it twice.
+    pub owner: String,
 }
 
 #[derive(Debug, Default)]

@@ -85,6 +85,13 @@ pub async fn apply(ctx: ApplyContext<'_, '_>) -> ApplyOutcome {
         }
     };
     let ApplyContext { plan, providers, mut evaluator, state, hook, parallelism, cancel } = ctx;
+    // The lineage must outlive a run that stops before its first state write, for providers
+    // to recognise what it created (ApplyRequest::owner).
+    if let Err(e) = state.store_lineage().await {
+        outcome.diagnostics.push(persist_error(e));
+        return outcome;
+    }
+    let owner = format!("{}/{}", state.state().lineage, plan.prior_serial);
     if let Err(e) = state.record_all(state_only_updates(plan, state)).await {
         outcome.diagnostics.push(persist_error(e));
         return outcome;
@@ -117,7 +124,7 @@ pub async fn apply(ctx: ApplyContext<'_, '_>) -> ApplyOutcome {
             let Some(node) = ready.pop_front() else { break };
             let Some(&op) = g.node_weight(node) else { continue };
             started += 1;
-            match prepare(plan, providers, evaluator.as_deref_mut(), node, op, hook) {
+            match prepare(plan, providers, evaluator.as_deref_mut(), node, op, hook, &owner) {
                 Ok((future, operation)) => {
                     running.insert(node, (plan.changes[op.change].addr.clone(), operation, Instant::now()));
                     in_flight.push(future);
@@ -263,6 +270,7 @@ fn prepare(
     node: NodeIndex,
     op: Op,
     hook: &dyn Hook,
+    owner: &str,
 ) -> Result<(OpFuture, Operation), Diagnostics> {
     let change = &plan.changes[op.change];
     let fail = |summary: &str, detail: String| {
@@ -291,6 +299,7 @@ fn prepare(
             planned: None,
             config: None,
             planned_private: change.private.clone(),
+            owner: format!("{owner}/{addr}"),
         };
         return Ok((run(provider, request, None, None, node, op, operation, hook), operation));
     }
@@ -308,6 +317,7 @@ fn prepare(
         planned: Some(planned.clone()),
         config: Some(config.clone()),
         planned_private: private,
+        owner: format!("{owner}/{addr}"),
     };
     Ok((run(provider, request, Some(planned), Some(config), node, op, operation, hook), operation))
 }

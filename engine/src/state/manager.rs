@@ -52,12 +52,15 @@ pub struct StateManager {
     base_serial: u64,
     /// Whether anything changed since the last full write.
     dirty: bool,
+    /// Whether the backend holds this state (or a journal of it) at all.
+    stored: bool,
 }
 
 impl StateManager {
     /// Reads the workspace's state, replaying a journal left by a run that stopped early.
     pub async fn load(backend: Arc<dyn Backend>, workspace: &str) -> Result<(StateManager, Replay), PersistError> {
         let stored = backend.read(workspace).await?;
+        let exists = stored.is_some();
         let (state, replayed) = match stored {
             None => (State::new(), Replay::default()),
             Some(stored) => {
@@ -76,7 +79,10 @@ impl StateManager {
         };
         let base_serial = state.serial;
         let dirty = replayed.applied > 0;
-        Ok((StateManager { backend, workspace: workspace.to_string(), state, base_serial, dirty }, replayed))
+        Ok((
+            StateManager { backend, workspace: workspace.to_string(), state, base_serial, dirty, stored: exists },
+            replayed,
+        ))
     }
 
     pub fn state(&self) -> &State {
@@ -107,6 +113,16 @@ impl StateManager {
             entry.apply_to(&mut self.state);
         }
         self.dirty = true;
+        Ok(())
+    }
+
+    /// Writes the state as it is when the backend has none yet, so that its lineage is stored
+    /// before anything is created under it.
+    pub async fn store_lineage(&mut self) -> Result<(), PersistError> {
+        if !self.stored {
+            self.backend.write(&self.workspace, &self.state.to_json()).await?;
+            self.stored = true;
+        }
         Ok(())
     }
 

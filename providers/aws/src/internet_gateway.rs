@@ -33,12 +33,18 @@ impl Resource for AwsInternetGateway {
         block
     }
 
-    async fn create(&self, c: &Clients, planned: &Value) -> Result<Value, Diagnostic> {
+    async fn create(&self, c: &Clients, planned: &Value, owner: &str) -> Result<Value, Diagnostic> {
+        if let Some(filter) = crate::kit::owner_filter(owner)
+            && let Some(gateway) = describe_by(c, &filter, &[owner.to_string()]).await?.into_values().next()
+        {
+            // A run that stopped before saving state made this gateway: carry on with it.
+            return self.update(c, &gateway_value(c, &gateway, &Value::null(Type::Any)), planned).await;
+        }
         let created = c
             .ec2
             .create_internet_gateway()
             .set_tag_specifications(
-                tag_specification(ResourceType::InternetGateway, &attr(planned, "tags_all")).map(|t| vec![t]),
+                tag_specification(ResourceType::InternetGateway, &attr(planned, "tags_all"), owner).map(|t| vec![t]),
             )
             .send()
             .await
@@ -114,9 +120,17 @@ async fn detach(c: &Clients, id: &str, vpc_id: &str) -> Result<(), Diagnostic> {
 
 /// Gateways by ID, one DescribeInternetGateways per 200 IDs.
 async fn describe(c: &Clients, ids: &[String]) -> Result<BTreeMap<String, InternetGateway>, Diagnostic> {
+    describe_by(c, "internet-gateway-id", ids).await
+}
+
+async fn describe_by(
+    c: &Clients,
+    filter: &str,
+    values: &[String],
+) -> Result<BTreeMap<String, InternetGateway>, Diagnostic> {
     let mut out = BTreeMap::new();
-    for chunk in ids.chunks(FILTER_CHUNK) {
-        let filter = Filter::builder().name("internet-gateway-id").set_values(Some(chunk.to_vec())).build();
+    for chunk in values.chunks(FILTER_CHUNK) {
+        let filter = Filter::builder().name(filter).set_values(Some(chunk.to_vec())).build();
         let mut pages = c.ec2.describe_internet_gateways().filters(filter).into_paginator().send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| aws_error("DescribeInternetGateways", "refreshing internet gateways", &e))?;

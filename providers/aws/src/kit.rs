@@ -110,20 +110,32 @@ pub fn to_tags(map: &Value) -> Vec<Tag> {
         .unwrap_or_default()
 }
 
-/// AWS tags as a map value (`aws:` tags, which AWS adds itself, left out).
+/// AWS tags as a map value (`aws:` tags, which AWS adds itself, and slipway's own left out).
 pub fn from_tags(tags: &[Tag]) -> Value {
     let entries = tags
         .iter()
         .filter_map(|t| Some((t.key()?.to_string(), Value::string(t.value().unwrap_or_default()))))
-        .filter(|(k, _)| !k.starts_with("aws:"))
+        .filter(|(k, _)| !k.starts_with("aws:") && !k.starts_with("slipway:"))
         .collect();
     Value::map(Type::String, entries)
 }
 
-/// The tags at creation, so that an object never exists untagged.
-pub fn tag_specification(resource_type: ResourceType, tags_all: &Value) -> Option<TagSpecification> {
-    let tags = to_tags(tags_all);
+/// The tag that says which state and address an object belongs to (`ApplyRequest::owner`).
+pub const OWNER_TAG: &str = "slipway:owner";
+
+/// The tags at creation, the owner tag among them, so that an object never exists untagged and
+/// a run that stopped before saving state can be recognised by the next one.
+pub fn tag_specification(resource_type: ResourceType, tags_all: &Value, owner: &str) -> Option<TagSpecification> {
+    let mut tags = to_tags(tags_all);
+    if !owner.is_empty() {
+        tags.push(Tag::builder().key(OWNER_TAG).value(owner).build());
+    }
     (!tags.is_empty()).then(|| TagSpecification::builder().resource_type(resource_type).set_tags(Some(tags)).build())
+}
+
+/// The filter that finds what `owner` created: nothing when there is no owner.
+pub fn owner_filter(owner: &str) -> Option<String> {
+    (!owner.is_empty()).then(|| format!("tag:{OWNER_TAG}"))
 }
 
 /// `tags` as the configuration and `tags_all` as AWS has them: what the state holds is the

@@ -144,7 +144,7 @@ impl Provider for AwsProvider {
             let clients = self.clients()?;
             match (&request.prior, &request.planned) {
                 (Some(prior), None) => resource.delete(clients, prior).await.map(|()| None),
-                (None, Some(planned)) => resource.create(clients, planned).await.map(Some),
+                (None, Some(planned)) => resource.create(clients, planned, &request.owner).await.map(Some),
                 (Some(prior), Some(planned)) => resource.update(clients, prior, planned).await.map(Some),
                 (None, None) => Ok(None),
             }

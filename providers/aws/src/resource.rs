@@ -25,8 +25,9 @@ pub trait Resource: Send + Sync {
         planned
     }
 
-    /// Creates the object; its whole new state.
-    async fn create(&self, clients: &Clients, planned: &Value) -> Result<Value, Diagnostic>;
+    /// Creates the object, or adopts the one `owner` already created (see
+    /// `ApplyRequest::owner`); its whole new state.
+    async fn create(&self, clients: &Clients, planned: &Value, owner: &str) -> Result<Value, Diagnostic>;
 
     /// Changes what can change in place; the new state.
     async fn update(&self, clients: &Clients, prior: &Value, planned: &Value) -> Result<Value, Diagnostic>;

@@ -165,14 +165,20 @@ impl Resource for AwsRouteTable {
         Value::object(entries)
     }
 
-    async fn create(&self, c: &Clients, planned: &Value) -> Result<Value, Diagnostic> {
+    async fn create(&self, c: &Clients, planned: &Value, owner: &str) -> Result<Value, Diagnostic> {
+        if let Some(filter) = crate::kit::owner_filter(owner)
+            && let Some(table) = describe_tables(c, &filter, &[owner.to_string()]).await?.into_values().next()
+        {
+            // A run that stopped before saving state made this table: carry on with it.
+            return self.update(c, &table_value(c, &table, &Value::null(Type::Any)), planned).await;
+        }
         let vpc_id = required_str(planned, "vpc_id")?;
         let created = c
             .ec2
             .create_route_table()
             .vpc_id(&vpc_id)
             .set_tag_specifications(
-                tag_specification(ResourceType::RouteTable, &attr(planned, "tags_all")).map(|t| vec![t]),
+                tag_specification(ResourceType::RouteTable, &attr(planned, "tags_all"), owner).map(|t| vec![t]),
             )
             .send()
             .await
@@ -277,7 +283,8 @@ impl Resource for AwsRoute {
         block
     }
 
-    async fn create(&self, c: &Clients, planned: &Value) -> Result<Value, Diagnostic> {
+    // Routes carry no tags: there is nothing to adopt by; AWS refuses a duplicate destination.
+    async fn create(&self, c: &Clients, planned: &Value, _owner: &str) -> Result<Value, Diagnostic> {
         let table = required_str(planned, "route_table_id")?;
         let (kind, dest) = match configured_str(planned, "destination_ipv6_cidr_block") {
             Some(v6) => ("ipv6", Value::string(v6)),
@@ -377,7 +384,8 @@ impl Resource for AwsRouteTableAssociation {
             .attribute("id", AttributeSchema::computed(Type::String))
     }
 
-    async fn create(&self, c: &Clients, planned: &Value) -> Result<Value, Diagnostic> {
+    // Associations carry no tags; AWS refuses a second association of the same subnet.
+    async fn create(&self, c: &Clients, planned: &Value, _owner: &str) -> Result<Value, Diagnostic> {
         let table = required_str(planned, "route_table_id")?;
         let out = c
             .ec2

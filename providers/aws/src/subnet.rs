@@ -41,7 +41,13 @@ impl Resource for AwsSubnet {
         BTreeMap::from([("map_public_ip_on_launch", Value::bool(false))])
     }
 
-    async fn create(&self, c: &Clients, planned: &Value) -> Result<Value, Diagnostic> {
+    async fn create(&self, c: &Clients, planned: &Value, owner: &str) -> Result<Value, Diagnostic> {
+        if let Some(filter) = crate::kit::owner_filter(owner)
+            && let Some(subnet) = describe_by(c, &filter, &[owner.to_string()]).await?.into_values().next()
+        {
+            // A run that stopped before saving state made this subnet: carry on with it.
+            return self.update(c, &subnet_value(c, &subnet, &Value::null(Type::Any)), planned).await;
+        }
         let vpc_id = required_str(planned, "vpc_id")?;
         let cidr = required_str(planned, "cidr_block")?;
         let created = c
@@ -52,7 +58,7 @@ impl Resource for AwsSubnet {
             .set_availability_zone(configured_str(planned, "availability_zone"))
             .set_availability_zone_id(configured_str(planned, "availability_zone_id"))
             .set_tag_specifications(
-                tag_specification(ResourceType::Subnet, &attr(planned, "tags_all")).map(|t| vec![t]),
+                tag_specification(ResourceType::Subnet, &attr(planned, "tags_all"), owner).map(|t| vec![t]),
             )
             .send()
             .await

@@ -10,7 +10,7 @@ use slipway_core::schema::{AttributeSchema, BlockSchema};
 use slipway_core::{Diagnostic, Type, Value};
 
 use crate::kit::{
-    Clients, aws_error, from_tags, is_not_found, required_str, split_tags, tag_specification, update_tags,
+    Clients, aws_error, from_tags, is_not_found, owner_filter, required_str, split_tags, tag_specification, update_tags,
 };
 use crate::resource::{FILTER_CHUNK, Resource, ids};
 
@@ -56,7 +56,16 @@ impl Resource for AwsVpc {
         ])
     }
 
-    async fn create(&self, c: &Clients, planned: &Value) -> Result<Value, Diagnostic> {
+    async fn create(&self, c: &Clients, planned: &Value, owner: &str) -> Result<Value, Diagnostic> {
+        if let Some(filter) = owner_filter(owner)
+            && let Some(vpc) = describe_by(c, &filter, &[owner.to_string()]).await?.into_values().next()
+        {
+            // A run that stopped before saving state made this VPC: carry on with it.
+            let id = vpc.vpc_id().unwrap_or_default().to_string();
+            let mut entries = vpc_value(c, &vpc, &Value::null(Type::Any)).as_entries().cloned().unwrap_or_default();
+            entries.extend(default_ids(c, &id).await?);
+            return self.update(c, &Value::object(entries), planned).await;
+        }
         let cidr = required_str(planned, "cidr_block")?;
         let tenancy = crate::kit::configured_str(planned, "instance_tenancy").unwrap_or_else(|| "default".into());
         let created = c
@@ -64,7 +73,9 @@ impl Resource for AwsVpc {
             .create_vpc()
             .cidr_block(&cidr)
             .instance_tenancy(Tenancy::from(tenancy.as_str()))
-            .set_tag_specifications(tag_specification(ResourceType::Vpc, &attr(planned, "tags_all")).map(|t| vec![t]))
+            .set_tag_specifications(
+                tag_specification(ResourceType::Vpc, &attr(planned, "tags_all"), owner).map(|t| vec![t]),
+            )
             .send()
             .await
             .map_err(|e| aws_error("CreateVpc", &cidr, &e))?;
@@ -140,9 +151,14 @@ fn vanished(id: &str) -> Diagnostic {
 /// VPCs by ID, with one DescribeVpcs per 200 IDs. A filter, not `VpcIds`, so that an ID that no
 /// longer exists is simply absent instead of failing the whole call.
 async fn describe(c: &Clients, ids: &[String]) -> Result<BTreeMap<String, Vpc>, Diagnostic> {
+    describe_by(c, "vpc-id", ids).await
+}
+
+/// VPCs matching `filter` (`vpc-id`, a tag), 200 values per call.
+async fn describe_by(c: &Clients, filter: &str, values: &[String]) -> Result<BTreeMap<String, Vpc>, Diagnostic> {
     let mut out = BTreeMap::new();
-    for chunk in ids.chunks(FILTER_CHUNK) {
-        let filter = Filter::builder().name("vpc-id").set_values(Some(chunk.to_vec())).build();
+    for chunk in values.chunks(FILTER_CHUNK) {
+        let filter = Filter::builder().name(filter).set_values(Some(chunk.to_vec())).build();
         let mut pages = c.ec2.describe_vpcs().filters(filter).into_paginator().send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| aws_error("DescribeVpcs", "refreshing VPCs", &e))?;

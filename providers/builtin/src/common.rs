@@ -164,6 +164,7 @@ pub(crate) mod testing {
                 planned,
                 config: config.cloned(),
                 planned_private: Vec::new(),
+                owner: String::new(),
             })
             .await;
         assert!(!response.diagnostics.has_errors(), "{:?}", response.diagnostics);

@@ -215,22 +215,7 @@ fn a_network_is_created_read_back_kept_converged_and_destroyed() {
 #[test]
 fn an_existing_vpc_is_imported_and_then_managed() {
     let moto = Moto::start();
-    let ec2 = moto.ec2();
-    let rt = rt();
-    let made = rt
-        .block_on(
-            ec2.create_vpc()
-                .cidr_block("10.99.0.0/16")
-                .tag_specifications(
-                    aws_sdk_ec2::types::TagSpecification::builder()
-                        .resource_type(aws_sdk_ec2::types::ResourceType::Vpc)
-                        .tags(aws_sdk_ec2::types::Tag::builder().key("Name").value("legacy").build())
-                        .build(),
-                )
-                .send(),
-        )
-        .expect("create vpc");
-    let id = made.vpc().and_then(|v| v.vpc_id()).expect("id").to_string();
+    let id = moto.create_vpc("10.99.0.0/16", &[("Name", "legacy")]);
     let dir = tempfile::tempdir().expect("temp dir");
     let d = dir.path();
     let config = "resource \"aws_vpc\" \"legacy\" {\n  cidr_block = \"10.99.0.0/16\"\n  tags = {\n    Name      = \"legacy\"\n    ManagedBy = \"slipway\"\n  }\n}\n";
@@ -257,20 +242,7 @@ fn data_sources_find_what_exists() {
     let moto = Moto::start();
     let ec2 = moto.ec2();
     let rt = rt();
-    let made = rt
-        .block_on(
-            ec2.create_vpc()
-                .cidr_block("10.50.0.0/16")
-                .tag_specifications(
-                    aws_sdk_ec2::types::TagSpecification::builder()
-                        .resource_type(aws_sdk_ec2::types::ResourceType::Vpc)
-                        .tags(aws_sdk_ec2::types::Tag::builder().key("Name").value("shared").build())
-                        .build(),
-                )
-                .send(),
-        )
-        .expect("create vpc");
-    let vpc_id = made.vpc().and_then(|v| v.vpc_id()).expect("id").to_string();
+    let vpc_id = moto.create_vpc("10.50.0.0/16", &[("Name", "shared")]);
     for cidr in ["10.50.1.0/24", "10.50.2.0/24"] {
         rt.block_on(ec2.create_subnet().vpc_id(&vpc_id).cidr_block(cidr).send()).expect("subnet");
     }
@@ -358,20 +330,7 @@ fn an_object_created_by_a_run_that_stopped_is_adopted_not_created_twice() {
     // What the stopped run left behind: the VPC, tagged at creation, and no state.
     let ec2 = moto.ec2();
     let rt = rt();
-    let left_behind = rt
-        .block_on(
-            ec2.create_vpc()
-                .cidr_block("10.77.0.0/16")
-                .tag_specifications(
-                    aws_sdk_ec2::types::TagSpecification::builder()
-                        .resource_type(aws_sdk_ec2::types::ResourceType::Vpc)
-                        .tags(aws_sdk_ec2::types::Tag::builder().key("slipway:owner").value(&owner).build())
-                        .build(),
-                )
-                .send(),
-        )
-        .expect("create vpc");
-    let id = left_behind.vpc().and_then(|v| v.vpc_id()).expect("id").to_string();
+    let id = moto.create_vpc("10.77.0.0/16", &[("slipway:owner", owner.as_str())]);
 
     let (code, out) = slipway(d, &["apply", "tfplan"]);
     assert_eq!(code, 0, "{out}");

@@ -44,6 +44,21 @@ impl Moto {
         aws_sdk_ec2::Client::from_conf(config)
     }
 
+    /// Makes a VPC through the SDK, as someone other than slipway would; its ID.
+    pub fn create_vpc(&self, cidr: &str, tags: &[(&str, &str)]) -> String {
+        let ec2 = self.ec2();
+        let tags: Vec<aws_sdk_ec2::types::Tag> =
+            tags.iter().map(|(k, v)| aws_sdk_ec2::types::Tag::builder().key(*k).value(*v).build()).collect();
+        let spec = aws_sdk_ec2::types::TagSpecification::builder()
+            .resource_type(aws_sdk_ec2::types::ResourceType::Vpc)
+            .set_tags(Some(tags))
+            .build();
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let made =
+            runtime.block_on(ec2.create_vpc().cidr_block(cidr).tag_specifications(spec).send()).expect("create vpc");
+        made.vpc().and_then(|v| v.vpc_id()).expect("vpc id").to_string()
+    }
+
     /// The provider block that points slipway at this emulator.
     pub fn provider_block(&self) -> String {
         format!(

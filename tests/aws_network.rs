@@ -59,6 +59,13 @@ resource "aws_route_table" "private" {
   vpc_id = aws_vpc.main.id
 }
 
+resource "aws_eip" "nat" {
+  domain = "vpc"
+  tags = {
+    Name = "nat"
+  }
+}
+
 resource "aws_route" "peer" {
   route_table_id         = aws_route_table.private.id
   destination_cidr_block = "10.99.0.0/16"
@@ -87,7 +94,7 @@ fn a_network_is_created_read_back_kept_converged_and_destroyed() {
 
     let (code, out) = slipway(d, &["apply", "-auto-approve"]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("Apply complete! Resources: 11 added"), "{out}");
+    assert!(out.contains("Apply complete! Resources: 12 added"), "{out}");
     let (code, vpc_id) = slipway(d, &["output", "-raw", "vpc_id"]);
     assert_eq!(code, 0);
 
@@ -158,6 +165,10 @@ fn a_network_is_created_read_back_kept_converged_and_destroyed() {
     );
     assert!(routes_to_igw.contains(&(Some("10.99.0.0/16"), 0)), "aws_route in the private table: {routes_to_igw:?}");
 
+    let addresses = rt.block_on(ec2.describe_addresses().send()).expect("addresses");
+    assert_eq!(addresses.addresses().len(), 1);
+    assert_eq!(tag(addresses.addresses()[0].tags(), "Name").as_deref(), Some("nat"));
+
     // Idempotence.
     let (code, out) = slipway(d, &["plan", "-detailed-exitcode"]);
     assert_eq!(code, 0, "no changes after apply: {out}");
@@ -201,7 +212,9 @@ fn a_network_is_created_read_back_kept_converged_and_destroyed() {
 
     let (code, out) = slipway(d, &["destroy", "-auto-approve"]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("Destroy complete! Resources: 11 destroyed."), "{out}");
+    assert!(out.contains("Destroy complete! Resources: 12 destroyed."), "{out}");
+    let addresses = rt.block_on(ec2.describe_addresses().send()).expect("addresses");
+    assert!(addresses.addresses().is_empty(), "the Elastic IP was released");
     let left = rt
         .block_on(
             ec2.describe_vpcs()

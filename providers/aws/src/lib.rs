@@ -19,6 +19,7 @@ use slipway_core::{Diagnostic, Value};
 
 mod config;
 mod data;
+mod eip;
 mod internet_gateway;
 mod kit;
 mod resource;
@@ -59,6 +60,7 @@ impl AwsProvider {
             Box::new(route_table::AwsRouteTable),
             Box::new(route_table::AwsRoute),
             Box::new(route_table::AwsRouteTableAssociation),
+            Box::new(eip::AwsEip),
         ];
         let data_sources = data::all();
         let mut schema = ProviderSchema { provider: config::provider_block(), ..Default::default() };

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
+use slipway_core::provider::PlanRequest;
 use slipway_core::schema::BlockSchema;
 use slipway_core::{Diagnostic, Value};
 
@@ -19,6 +20,11 @@ pub trait Resource: Send + Sync {
     fn defaults(&self) -> BTreeMap<&'static str, Value> {
         BTreeMap::new()
     }
+
+    /// Adjusts the generic plan (`planned`, by attribute) where the generic rule does not fit:
+    /// nested blocks, which it does not plan, and values only this resource knows how to plan.
+    /// `fresh`: the plan makes a new object (create, or replace).
+    fn refine_plan(&self, _request: &PlanRequest, _fresh: bool, _planned: &mut BTreeMap<String, Value>) {}
 
     /// Creates the object; its whole new state.
     async fn create(&self, clients: &Clients, planned: &Value) -> Result<Value, Diagnostic>;

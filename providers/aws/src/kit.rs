@@ -20,6 +20,8 @@ pub struct Clients {
     pub settings: Settings,
     pub ec2: aws_sdk_ec2::Client,
     pub sts: aws_sdk_sts::Client,
+    /// The account the credentials belong to, when configure asked STS (see [`account_id`]).
+    pub account_id: Option<String>,
 }
 
 impl Clients {
@@ -35,9 +37,25 @@ impl Clients {
         Clients {
             ec2: aws_sdk_ec2::Client::from_conf(ec2.build()),
             sts: aws_sdk_sts::Client::from_conf(sts.build()),
+            account_id: None,
             settings,
         }
     }
+}
+
+/// The account ID, for ARNs that AWS does not return: from configure's credential check, or
+/// one STS call when that was skipped.
+pub async fn account_id(c: &Clients) -> Result<String, Diagnostic> {
+    if let Some(id) = &c.account_id {
+        return Ok(id.clone());
+    }
+    let who = c
+        .sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| aws_error("STS GetCallerIdentity", "the account ID", &e))?;
+    Ok(who.account().unwrap_or_default().to_string())
 }
 
 /// An AWS error as a diagnostic: what was being done, AWS's code and message, and a hint for
@@ -201,4 +219,31 @@ pub fn required_str(value: &Value, name: &str) -> Result<String, Diagnostic> {
     attr(value, name).as_str().map(str::to_string).ok_or_else(|| {
         Diagnostic::error(format!("Missing {name:?}"), format!("The attribute {name:?} must be a known string here."))
     })
+}
+
+/// A name no other object is likely to have, for objects AWS needs a name for when the
+/// configuration gives none: `prefix` and 26 hex digits, as terraform-provider-aws's
+/// `id.PrefixedUniqueId` makes them. Random from the standard library's hasher seeds, time and a
+/// counter, so that two names made in the same instant still differ.
+pub fn unique_name(prefix: &str) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let mut hex = String::new();
+    for round in 0..2u64 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(nanos);
+        h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+        h.write_u64(round);
+        hex.push_str(&format!("{:016x}", h.finish()));
+    }
+    format!("{prefix}{}", &hex[..26])
+}
+
+/// The name to create an object with: `name` as configured, else `name_prefix` (or
+/// `default_prefix`) with a unique suffix.
+pub fn name_or_unique(planned: &Value, name: &str, prefix: &str, default_prefix: &str) -> String {
+    configured_str(planned, name)
+        .unwrap_or_else(|| unique_name(&configured_str(planned, prefix).unwrap_or_else(|| default_prefix.into())))
 }

@@ -21,9 +21,13 @@ mod config;
 mod data;
 mod eip;
 mod internet_gateway;
+mod key_pair;
 mod kit;
 mod resource;
 mod route_table;
+mod security_group;
+mod security_group_rule;
+mod sg_permissions;
 mod subnet;
 mod vpc;
 
@@ -61,6 +65,10 @@ impl AwsProvider {
             Box::new(route_table::AwsRoute),
             Box::new(route_table::AwsRouteTableAssociation),
             Box::new(eip::AwsEip),
+            Box::new(security_group::AwsSecurityGroup),
+            Box::new(security_group_rule::AwsSecurityGroupRule::INGRESS),
+            Box::new(security_group_rule::AwsSecurityGroupRule::EGRESS),
+            Box::new(key_pair::AwsKeyPair),
         ];
         let data_sources = data::all();
         let mut schema = ProviderSchema { provider: config::provider_block(), ..Default::default() };
@@ -104,16 +112,19 @@ impl Provider for AwsProvider {
                 return response;
             }
         };
-        let clients = Clients::new(settings);
-        if !clients.settings.skip_credentials_validation
-            && let Err(e) = clients.sts.get_caller_identity().send().await
-        {
-            response.diagnostics.push(kit::aws_error(
-                "Validating the credentials (STS GetCallerIdentity)",
-                "the aws provider",
-                &e,
-            ));
-            return response;
+        let mut clients = Clients::new(settings);
+        if !clients.settings.skip_credentials_validation {
+            match clients.sts.get_caller_identity().send().await {
+                Ok(who) => clients.account_id = who.account().map(str::to_string),
+                Err(e) => {
+                    response.diagnostics.push(kit::aws_error(
+                        "Validating the credentials (STS GetCallerIdentity)",
+                        "the aws provider",
+                        &e,
+                    ));
+                    return response;
+                }
+            }
         }
         let _ = self.clients.set(clients);
         response
@@ -126,7 +137,12 @@ impl Provider for AwsProvider {
         };
         let block = &self.schema.resources[resource.type_name()].block;
         let mut response = plan_generic(block, &request, &resource.defaults());
-        response.planned = response.planned.map(|planned| resource.adjust_plan(&request, planned));
+        if let Some(planned) = response.planned.take() {
+            let mut entries = planned.as_entries().cloned().unwrap_or_default();
+            let fresh = request.prior.is_none() || !response.requires_replace.is_empty();
+            resource.refine_plan(&request, fresh, &mut entries);
+            response.planned = Some(mark_sensitive(block, Value::object(entries)));
+        }
         // tags_all: the provider's default_tags under the resource's own, known while planning.
         if block.attributes.contains_key("tags_all")
             && let (Some(planned), Ok(clients)) = (response.planned.take(), self.clients())

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
+use slipway_core::provider::PlanRequest;
 use slipway_core::schema::BlockSchema;
 use slipway_core::{Diagnostic, Value};
 
@@ -20,10 +21,10 @@ pub trait Resource: Send + Sync {
         BTreeMap::new()
     }
 
-    /// The plan after the generic rule, for what the rule cannot know (blocks AWS fills in).
-    fn adjust_plan(&self, _request: &slipway_core::provider::PlanRequest, planned: Value) -> Value {
-        planned
-    }
+    /// Adjusts the generic plan (`planned`, by attribute) where the generic rule does not fit:
+    /// nested blocks, which it does not plan, and values only this resource knows how to plan.
+    /// `fresh`: the plan makes a new object (create, or replace).
+    fn refine_plan(&self, _request: &PlanRequest, _fresh: bool, _planned: &mut BTreeMap<String, Value>) {}
 
     /// Creates the object, or adopts the one `owner` already created (see
     /// `ApplyRequest::owner`); its whole new state.

@@ -155,14 +155,11 @@ impl Resource for AwsRouteTable {
 
     /// As in terraform-provider-aws, a table without `route` blocks leaves its routes to
     /// `aws_route` resources: the routes it has are kept, not removed.
-    fn adjust_plan(&self, request: &PlanRequest, planned: Value) -> Value {
+    fn refine_plan(&self, request: &PlanRequest, _fresh: bool, planned: &mut BTreeMap<String, Value>) {
         let configured = attr(&request.config, "route");
-        let (Some(prior), true) = (&request.prior, configured.as_elements().is_some_and(<[Value]>::is_empty)) else {
-            return planned;
-        };
-        let mut entries = planned.as_entries().cloned().unwrap_or_default();
-        entries.insert("route".into(), attr(prior, "route"));
-        Value::object(entries)
+        if let (Some(prior), true) = (&request.prior, configured.as_elements().is_some_and(<[Value]>::is_empty)) {
+            planned.insert("route".into(), attr(prior, "route"));
+        }
     }
 
     async fn create(&self, c: &Clients, planned: &Value, owner: &str) -> Result<Value, Diagnostic> {

@@ -12,24 +12,9 @@ mod support;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use assert_cmd::Command;
 use aws_sdk_ec2::types::{Filter, IpPermission, IpRange};
 use support::moto::Moto;
-
-fn slipway(dir: &Path, args: &[&str]) -> (i32, String) {
-    let out = Command::cargo_bin("slipway")
-        .expect("slipway binary")
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("TF_WORKSPACE")
-        .env_remove("AWS_PROFILE")
-        .args(args)
-        .output()
-        .expect("runs");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    (out.status.code().unwrap_or(-1), text)
-}
+use support::slipway;
 
 fn output(dir: &Path, name: &str) -> String {
     let (code, value) = slipway(dir, &["output", "-raw", name]);

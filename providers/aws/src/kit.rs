@@ -106,6 +106,30 @@ where
     read().await
 }
 
+/// Deletes with `delete`, treating "not found" as done and retrying `DependencyViolation` with
+/// backoff for about half a minute: what used the object can take a moment to let go of it
+/// after its own deletion.
+pub async fn delete_when_free<T, E, F, Fut>(operation: &str, id: &str, mut delete: F) -> Result<(), Diagnostic>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let mut delay = Duration::from_millis(500);
+    for attempt in 0.. {
+        match delete().await {
+            Ok(_) => return Ok(()),
+            Err(e) if is_not_found(&e) => return Ok(()),
+            Err(e) if attempt < 8 && e.code() == Some("DependencyViolation") => {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+            Err(e) => return Err(aws_error(operation, id, &e)),
+        }
+    }
+    Ok(())
+}
+
 /// The tags an object should have: the provider's `default_tags` overridden by its own `tags`.
 pub fn tags_all(settings: &Settings, tags: &Value) -> Value {
     if !tags.is_wholly_known() {

@@ -14,7 +14,7 @@ use slipway_core::schema::{AttributeSchema, BlockSchema, Nesting};
 use slipway_core::{Diagnostic, Type, Value};
 
 use crate::kit::{
-    Clients, aws_error, configured_str, eventually, from_tags, is_not_found, name_or_unique, required_str, split_tags,
+    Clients, aws_error, configured_str, eventually, from_tags, name_or_unique, required_str, split_tags,
     tag_specification, update_tags,
 };
 use crate::resource::{FILTER_CHUNK, Resource, ids};
@@ -132,25 +132,8 @@ impl Resource for AwsSecurityGroup {
                 }
             }
         }
-        // A group referenced by another one being deleted at the same time can take a moment
-        // to be free.
-        let mut delay = std::time::Duration::from_millis(500);
-        for attempt in 0.. {
-            match c.ec2.delete_security_group().group_id(&id).send().await {
-                Ok(_) => return Ok(()),
-                Err(e) if is_not_found(&e) => return Ok(()),
-                Err(e)
-                    if attempt < 8
-                        && aws_smithy_types::error::metadata::ProvideErrorMetadata::code(&e)
-                            == Some("DependencyViolation") =>
-                {
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(std::time::Duration::from_secs(5));
-                }
-                Err(e) => return Err(aws_error("DeleteSecurityGroup", &id, &e)),
-            }
-        }
-        Ok(())
+        crate::kit::delete_when_free("DeleteSecurityGroup", &id, || c.ec2.delete_security_group().group_id(&id).send())
+            .await
     }
 
     async fn read_batch(&self, c: &Clients, priors: &[Value]) -> Result<Vec<Option<Value>>, Diagnostic> {

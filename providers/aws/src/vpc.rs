@@ -10,7 +10,7 @@ use slipway_core::schema::{AttributeSchema, BlockSchema};
 use slipway_core::{Diagnostic, Type, Value};
 
 use crate::kit::{
-    Clients, aws_error, from_tags, is_not_found, owner_filter, required_str, split_tags, tag_specification, update_tags,
+    Clients, aws_error, from_tags, owner_filter, required_str, split_tags, tag_specification, update_tags,
 };
 use crate::resource::{FILTER_CHUNK, Resource, ids};
 
@@ -102,24 +102,7 @@ impl Resource for AwsVpc {
 
     async fn delete(&self, c: &Clients, prior: &Value) -> Result<(), Diagnostic> {
         let id = required_str(prior, "id")?;
-        // What used the VPC may take a moment to let go of it after its own deletion.
-        let mut delay = std::time::Duration::from_millis(500);
-        for attempt in 0.. {
-            match c.ec2.delete_vpc().vpc_id(&id).send().await {
-                Ok(_) => return Ok(()),
-                Err(e) if is_not_found(&e) => return Ok(()),
-                Err(e)
-                    if attempt < 8
-                        && aws_smithy_types::error::metadata::ProvideErrorMetadata::code(&e)
-                            == Some("DependencyViolation") =>
-                {
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(std::time::Duration::from_secs(5));
-                }
-                Err(e) => return Err(aws_error("DeleteVpc", &id, &e)),
-            }
-        }
-        Ok(())
+        crate::kit::delete_when_free("DeleteVpc", &id, || c.ec2.delete_vpc().vpc_id(&id).send()).await
     }
 
     async fn read_batch(&self, c: &Clients, priors: &[Value]) -> Result<Vec<Option<Value>>, Diagnostic> {

@@ -15,28 +15,52 @@ use slipway_core::{Diagnostic, Type, Value};
 use crate::config::Settings;
 
 /// The clients of one configured provider.
+// Some services' resources are still landing (issues 4 and 5); every client is used then.
+#[allow(dead_code)]
 #[derive(Clone, Debug)]
 pub struct Clients {
     pub settings: Settings,
     pub ec2: aws_sdk_ec2::Client,
     pub sts: aws_sdk_sts::Client,
+    pub autoscaling: aws_sdk_autoscaling::Client,
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub route53: aws_sdk_route53::Client,
+    pub s3: aws_sdk_s3::Client,
     /// The account the credentials belong to, when configure asked STS (see [`account_id`]).
     pub account_id: Option<String>,
 }
 
 impl Clients {
     pub fn new(settings: Settings) -> Clients {
-        let mut ec2 = aws_sdk_ec2::config::Builder::from(&settings.sdk);
-        if let Some(url) = settings.endpoint("ec2") {
-            ec2 = ec2.endpoint_url(url);
+        // One client per service, each from the shared SDK configuration with the service's
+        // endpoint override (the `endpoints` block) applied.
+        macro_rules! client {
+            ($krate:ident, $service:literal) => {{
+                let mut builder = $krate::config::Builder::from(&settings.sdk);
+                if let Some(url) = settings.endpoint($service) {
+                    builder = builder.endpoint_url(url);
+                }
+                $krate::Client::from_conf(builder.build())
+            }};
         }
-        let mut sts = aws_sdk_sts::config::Builder::from(&settings.sdk);
-        if let Some(url) = settings.endpoint("sts") {
-            sts = sts.endpoint_url(url);
-        }
+        // S3 by path (`http://host/bucket/key`): virtual-hosted names need DNS for every
+        // bucket, which an endpoint override (an emulator, a VPC endpoint by IP) does not have.
+        let s3 = {
+            let mut builder = aws_sdk_s3::config::Builder::from(&settings.sdk);
+            if let Some(url) = settings.endpoint("s3") {
+                builder = builder.endpoint_url(url).force_path_style(true);
+            }
+            aws_sdk_s3::Client::from_conf(builder.build())
+        };
         Clients {
-            ec2: aws_sdk_ec2::Client::from_conf(ec2.build()),
-            sts: aws_sdk_sts::Client::from_conf(sts.build()),
+            ec2: client!(aws_sdk_ec2, "ec2"),
+            sts: client!(aws_sdk_sts, "sts"),
+            autoscaling: client!(aws_sdk_autoscaling, "autoscaling"),
+            elbv2: client!(aws_sdk_elasticloadbalancingv2, "elbv2"),
+            iam: client!(aws_sdk_iam, "iam"),
+            route53: client!(aws_sdk_route53, "route53"),
+            s3,
             account_id: None,
             settings,
         }

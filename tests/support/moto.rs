@@ -67,8 +67,13 @@ impl Moto {
   access_key = "testing"
   secret_key = "testing"
   endpoints {{
-    ec2 = "{url}"
-    sts = "{url}"
+    autoscaling = "{url}"
+    ec2         = "{url}"
+    elbv2       = "{url}"
+    iam         = "{url}"
+    route53     = "{url}"
+    s3          = "{url}"
+    sts         = "{url}"
   }}
   default_tags {{
     tags = {{ ManagedBy = "slipway" }}

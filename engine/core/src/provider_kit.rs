@@ -93,15 +93,7 @@ pub fn plan_generic(
     }
 
     if request.prior.is_none() || !requires_replace.is_empty() {
-        for (name, schema) in &block.attributes {
-            if schema.computed && !configurable(schema) {
-                planned.insert(name.clone(), Value::unknown(schema.ty.clone()));
-            } else if schema.computed && attr(&request.config, name).is_null() && !defaults.contains_key(name.as_str())
-            {
-                // A replacement is a new object: what the provider chooses, it chooses again.
-                planned.insert(name.clone(), Value::unknown(schema.ty.clone()));
-            }
-        }
+        plan_fresh(block, request, defaults, &mut planned);
     }
 
     PlanResponse {
@@ -109,6 +101,24 @@ pub fn plan_generic(
         requires_replace,
         planned_private: Vec::new(),
         diagnostics: Diagnostics::new(),
+    }
+}
+
+/// Plans `planned` as a new object: computed attributes become unknown, except where the
+/// configuration or a default decides them. For a create, and for a replacement, which is a new
+/// object: what the provider chose, it chooses again.
+pub fn plan_fresh(
+    block: &BlockSchema,
+    request: &PlanRequest,
+    defaults: &BTreeMap<&'static str, Value>,
+    planned: &mut BTreeMap<String, Value>,
+) {
+    for (name, schema) in &block.attributes {
+        let decided =
+            configurable(schema) && (!attr(&request.config, name).is_null() || defaults.contains_key(name.as_str()));
+        if schema.computed && !decided {
+            planned.insert(name.clone(), Value::unknown(schema.ty.clone()));
+        }
     }
 }
 

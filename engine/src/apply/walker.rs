@@ -488,7 +488,9 @@ fn settle(
         Some(s) => mark_schema(new_state.clone(), &s.block),
         None => new_state.clone(),
     };
-    if let Some(planned) = &finished.planned {
+    // A failed change returns what exists, which is not what was planned: only a successful
+    // one is held to its plan.
+    if !failed && let Some(planned) = &finished.planned {
         let problems = check_applied(planned, &new_state);
         for (path, problem) in &problems {
             outcome.diagnostics.push(Diagnostic::error(

@@ -262,6 +262,19 @@ pub fn configured_str(value: &Value, name: &str) -> Option<String> {
     attr(value, name).as_str().map(str::to_string)
 }
 
+/// An optional bool the configuration set: `None` when it is null or left to AWS (unknown).
+pub fn configured_bool(value: &Value, name: &str) -> Option<bool> {
+    attr(value, name).as_bool()
+}
+
+/// The idempotency token of a create call (RunInstances, CreateLaunchTemplate): the same for
+/// every attempt of one plan's create of one address (the owner), so that a retried call
+/// returns what the first one made.
+pub fn client_token(owner: &str) -> Option<String> {
+    use sha2::Digest;
+    (!owner.is_empty()).then(|| format!("{:x}", sha2::Sha256::digest(owner.as_bytes()))[..64].to_string())
+}
+
 /// A known string attribute of a planned value that AWS needs.
 pub fn required_str(value: &Value, name: &str) -> Result<String, Diagnostic> {
     attr(value, name).as_str().map(str::to_string).ok_or_else(|| {

@@ -13,16 +13,18 @@ use slipway_core::provider::{
     ApplyRequest, ApplyResponse, ConfigureRequest, ConfigureResponse, ImportRequest, ImportResponse, PlanRequest,
     PlanResponse, Provider, ProviderFactory, ReadBatchRequest, ReadBatchResponse, ReadDataRequest, ReadDataResponse,
 };
-use slipway_core::provider_kit::{attr, mark_sensitive, plan_generic, unknown_type};
+use slipway_core::provider_kit::{attr, mark_sensitive, plan_fresh, plan_generic, unknown_type};
 use slipway_core::schema::{ProviderSchema, ResourceSchema};
 use slipway_core::{Diagnostic, Value};
 
 mod config;
 mod data;
 mod eip;
+mod instance;
 mod internet_gateway;
 mod key_pair;
 mod kit;
+mod launch_template;
 mod resource;
 mod route_table;
 mod security_group;
@@ -69,6 +71,8 @@ impl AwsProvider {
             Box::new(security_group_rule::AwsSecurityGroupRule::INGRESS),
             Box::new(security_group_rule::AwsSecurityGroupRule::EGRESS),
             Box::new(key_pair::AwsKeyPair),
+            Box::new(instance::AwsInstance),
+            Box::new(launch_template::AwsLaunchTemplate),
         ];
         let data_sources = data::all();
         let mut schema = ProviderSchema { provider: config::provider_block(), ..Default::default() };
@@ -136,9 +140,17 @@ impl Provider for AwsProvider {
             Err(d) => return PlanResponse { diagnostics: d.into(), ..Default::default() },
         };
         let block = &self.schema.resources[resource.type_name()].block;
-        let mut response = plan_generic(block, &request, &resource.defaults());
+        let defaults = resource.defaults();
+        let mut response = plan_generic(block, &request, &defaults);
         if let Some(planned) = response.planned.take() {
             let mut entries = planned.as_entries().cloned().unwrap_or_default();
+            if let Some(prior) = &request.prior {
+                let extra = resource.replace_paths(&request, prior);
+                if !extra.is_empty() && response.requires_replace.is_empty() {
+                    plan_fresh(block, &request, &defaults, &mut entries);
+                }
+                response.requires_replace.extend(extra);
+            }
             let fresh = request.prior.is_none() || !response.requires_replace.is_empty();
             resource.refine_plan(&request, fresh, &mut entries);
             response.planned = Some(mark_sensitive(block, Value::object(entries)));

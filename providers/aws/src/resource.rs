@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
+use slipway_core::path::AttrPath;
 use slipway_core::provider::PlanRequest;
 use slipway_core::schema::BlockSchema;
 use slipway_core::{Diagnostic, Value};
@@ -25,6 +26,13 @@ pub trait Resource: Send + Sync {
     /// nested blocks, which it does not plan, and values only this resource knows how to plan.
     /// `fresh`: the plan makes a new object (create, or replace).
     fn refine_plan(&self, _request: &PlanRequest, _fresh: bool, _planned: &mut BTreeMap<String, Value>) {}
+
+    /// Changes that need a new object although their attributes are not force-new in the
+    /// schema: those that depend on another attribute (`user_data_replace_on_change`). Only
+    /// asked when there is a prior object.
+    fn replace_paths(&self, _request: &PlanRequest, _prior: &Value) -> Vec<AttrPath> {
+        Vec::new()
+    }
 
     /// Creates the object, or adopts the one `owner` already created (see
     /// `ApplyRequest::owner`); its whole new state.

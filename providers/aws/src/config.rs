@@ -5,9 +5,10 @@
 
 use std::collections::BTreeMap;
 
+use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
-use slipway_core::provider_kit::{attr, bool_attr, string_attr};
+use slipway_core::provider_kit::{attr, bool_attr, int_attr, string_attr};
 use slipway_core::schema::{AttributeSchema, BlockSchema, Nesting};
 use slipway_core::{Diagnostic, Type, Value};
 
@@ -109,6 +110,11 @@ pub async fn settings(config: &Value) -> Result<Settings, Diagnostic> {
             endpoints.insert(service.to_string(), url);
         }
     }
+    // Throttling and transient errors are retried by the SDK with adaptive back-off (its
+    // client-side rate limiter slows a whole run down when AWS says so), up to max_retries
+    // times, 25 by default as in terraform-provider-aws.
+    let retries = int_attr(config, "max_retries")?.unwrap_or(25).clamp(0, 100) as u32;
+    loader = loader.retry_config(RetryConfig::adaptive().with_max_attempts(retries + 1));
     let mut sdk = loader.load().await;
     if sdk.region().is_none() {
         return Err(Diagnostic::error(

@@ -237,6 +237,20 @@ pub struct PlanFlags {
     pub no_color: bool,
 }
 
+/// How long the Markdown plan may be: details are left out to stay under it, the summary never.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct MarkdownLimit {
+    /// Most characters of the Markdown plan (GitHub comments take 65,536).
+    #[arg(long = "markdown-limit", value_name = "CHARS", default_value_t = crate::render::MARKDOWN_LIMIT)]
+    pub chars: usize,
+}
+
+impl Default for MarkdownLimit {
+    fn default() -> Self {
+        MarkdownLimit { chars: crate::render::MARKDOWN_LIMIT }
+    }
+}
+
 #[derive(Debug, Args, Default)]
 pub struct PlanArgs {
     #[command(flatten)]
@@ -247,6 +261,11 @@ pub struct PlanArgs {
     /// Print the plan as JSON (the shape of terraform show -json PLANFILE).
     #[arg(long)]
     pub json: bool,
+    /// Also write the plan as Markdown for a pull-request comment to this file.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    #[command(flatten)]
+    pub markdown_limit: MarkdownLimit,
     /// Exit 0 when there are no changes, 2 when there are, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
@@ -269,6 +288,11 @@ pub struct ShowArgs {
     pub plan_file: Option<PathBuf>,
     #[arg(long)]
     pub json: bool,
+    /// Print the saved plan as Markdown for a pull-request comment.
+    #[arg(long)]
+    pub markdown: bool,
+    #[command(flatten)]
+    pub markdown_limit: MarkdownLimit,
     #[arg(long)]
     pub no_color: bool,
 }

@@ -51,6 +51,13 @@ fn plan_with_lock(session: &Session, args: &PlanArgs, options: &PlanOptions) -> 
             )
         );
     }
+    if let Some(path) = &args.markdown {
+        let markdown =
+            crate::render::plan_to_markdown(&planned.plan, &session.providers.schemas(), args.markdown_limit.chars);
+        if let Err(e) = std::fs::write(path, markdown) {
+            return fail(&format!("Cannot write the Markdown plan to {}: {e}", path.display()));
+        }
+    }
     if let Some(path) = &args.out {
         if let Err(message) = super::planfile::save(path, &planned.plan, session) {
             return fail(&message);

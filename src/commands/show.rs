@@ -21,6 +21,8 @@ pub fn run(args: &ShowArgs) -> ExitCode {
         };
         if args.json {
             outln!("{}", crate::render::plan_to_json(&saved.plan));
+        } else if args.markdown {
+            out!("{}", crate::render::plan_to_markdown(&saved.plan, &providers().schemas(), args.markdown_limit.chars));
         } else {
             out!(
                 "{}",

@@ -1,9 +1,10 @@
 //! Renderers of plans for people and for programs: the human plan as Terraform prints it, and
-//! the JSON document of `terraform show -json PLANFILE`. Every renderer redacts sensitive values
+//! the JSON document of `terraform show -json PLANFILE`, and Markdown for pull requests. Every renderer redacts sensitive values
 //! (invariant 9).
 
 mod diff;
 mod human;
+mod markdown;
 mod pairing;
 mod palette;
 mod plan;
@@ -13,6 +14,7 @@ mod strings;
 #[cfg(test)]
 mod tests;
 
+pub use markdown::{DEFAULT_LIMIT as MARKDOWN_LIMIT, plan_to_markdown};
 pub use plan::render_plan_with_schemas;
 #[cfg(test)]
 pub use plan::{Schemas, render_plan};

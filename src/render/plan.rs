@@ -34,6 +34,17 @@ pub fn render_plan_with_schemas(plan: &Plan, schemas: &Schemas, color: bool) -> 
     PlanView { plan, schemas, printer: Printer { pal: Palette::new(color) } }.render()
 }
 
+/// One planned change as the human plan shows it (comment line and body), for renderers that
+/// lay changes out differently (the Markdown summary).
+pub fn render_change(plan: &Plan, schemas: &Schemas, change: &ResourceChange) -> String {
+    PlanView { plan, schemas, printer: Printer { pal: Palette::new(false) } }.resource(change, Cause::Planned)
+}
+
+/// The changes a plan shows, in its order.
+pub fn shown_changes(plan: &Plan) -> Vec<&ResourceChange> {
+    plan.changes.iter().filter(|c| is_shown(c)).collect()
+}
+
 /// Whether a change is explained by a `# (...)` comment and a body, or is not shown at all.
 fn is_shown(change: &ResourceChange) -> bool {
     if change.action == Action::NoOp && !moved(change) && change.importing.is_none() {
@@ -376,7 +387,7 @@ fn delete_reason(change: &ResourceChange) -> String {
 }
 
 /// `1 to import, 2 to add, 0 to change, 1 to destroy.`, counted over the changes shown.
-fn summary(changes: &[&ResourceChange]) -> String {
+pub fn summary(changes: &[&ResourceChange]) -> String {
     let count = |actions: &[Action]| changes.iter().filter(|c| actions.contains(&c.action)).count();
     let imports = changes.iter().filter(|c| c.importing.is_some()).count();
     let add = count(&[Action::Create, Action::DeleteThenCreate, Action::CreateThenDelete]);

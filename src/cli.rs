@@ -222,6 +222,10 @@ pub struct PlanFlags {
     /// Limit the plan to these resources and what they depend on. May be repeated.
     #[arg(long = "target", value_name = "ADDRESS")]
     pub targets: Vec<String>,
+    /// Fail if the plan destroys or replaces a resource matching this address pattern (`*`
+    /// matches anything: `module.prod.*`). May be repeated.
+    #[arg(long = "deny-destroy", value_name = "PATTERN")]
+    pub deny_destroy: Vec<String>,
     /// Replace this instance even if nothing changed. May be repeated.
     #[arg(long = "replace", value_name = "ADDRESS")]
     pub replace: Vec<String>,

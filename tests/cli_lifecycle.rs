@@ -134,3 +134,41 @@ fn a_plan_made_before_the_configuration_changed_is_refused() {
     assert!(err.contains("does not match the configuration"), "{err}");
     assert!(!d.join("slipway.tfstate").exists(), "nothing was applied");
 }
+
+/// `run`, with stdout and stderr as one text.
+fn both_streams(dir: &Path, args: &[&str]) -> (i32, String) {
+    let (code, out, err) = run(dir, args);
+    (code, format!("{out}{err}"))
+}
+
+/// `-deny-destroy`: a plan or apply that would destroy or replace a protected address fails and
+/// names it; other changes, and unprotected destroys, go ahead.
+#[test]
+fn deny_destroy_protects_matching_addresses_from_plan_and_apply() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let both = "resource \"terraform_data\" \"db\" {\n  input = \"data\"\n}\nresource \"terraform_data\" \"cache\" {\n  input = \"tmp\"\n}\n";
+    std::fs::write(d.join("main.tf"), both).expect("write");
+    let (code, out) = both_streams(d, &["apply", "-auto-approve"]);
+    assert_eq!(code, 0, "{out}");
+    std::fs::write(d.join("main.tf"), "").expect("write");
+    let (code, out) = both_streams(d, &["plan", "-deny-destroy=terraform_data.d*", "-out=tfplan"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("Plan would destroy a protected resource"), "{out}");
+    assert!(out.contains("terraform_data.db is protected by -deny-destroy \"terraform_data.d*\""), "{out}");
+    assert!(!out.contains("terraform_data.cache is protected"), "{out}");
+    assert!(!d.join("tfplan").exists(), "no plan is saved");
+    let (code, out) = both_streams(d, &["apply", "-auto-approve", "-deny-destroy=terraform_data.db"]);
+    assert_eq!(code, 1, "{out}");
+    let (code, out) = both_streams(d, &["state", "list"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("terraform_data.db") && out.contains("terraform_data.cache"), "nothing applied: {out}");
+    // A saved plan is held to the protection when it is applied, too.
+    let (code, out) = both_streams(d, &["plan", "-out=tfplan"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = both_streams(d, &["apply", "-deny-destroy=*.db", "tfplan"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("terraform_data.db is protected"), "{out}");
+    let (code, out) = both_streams(d, &["apply", "-deny-destroy=*.nothing", "tfplan"]);
+    assert_eq!(code, 0, "{out}");
+}

@@ -88,6 +88,12 @@ fn apply_with_lock(
             if let Err(message) = check_saved(&plan, &mut manager, session, args.plan_file.as_deref()) {
                 return fail(&message);
             }
+            let denied: slipway_core::Diagnostics =
+                super::policy::deny_destroy(&plan, &args.flags.deny_destroy).into_iter().collect();
+            if denied.has_errors() {
+                print_diagnostics(&denied, &session.workspace.sources, session.no_color);
+                return ExitCode::from(1);
+            }
             if !session.configure_providers(manager.state()) {
                 return ExitCode::from(1);
             }
@@ -113,7 +119,10 @@ fn apply_with_lock(
                 Ok(options) => options,
                 Err(message) => return fail(&message),
             };
-            let planned = make_plan(session, manager.state(), &options);
+            let mut planned = make_plan(session, manager.state(), &options);
+            for denied in super::policy::deny_destroy(&planned.plan, &flags.deny_destroy) {
+                planned.plan.diagnostics.push(denied);
+            }
             print_diagnostics(&planned.plan.diagnostics, &session.workspace.sources, session.no_color);
             if planned.plan.diagnostics.has_errors() {
                 return ExitCode::from(1);

@@ -11,6 +11,7 @@ mod init;
 mod output;
 mod plan;
 mod planfile;
+mod policy;
 mod session;
 mod show;
 mod state;

@@ -34,7 +34,10 @@ fn plan_with_lock(session: &Session, args: &PlanArgs, options: &PlanOptions) -> 
         Ok(manager) => manager,
         Err(message) => return fail(&message),
     };
-    let planned = make_plan(session, manager.state(), options);
+    let mut planned = make_plan(session, manager.state(), options);
+    for denied in super::policy::deny_destroy(&planned.plan, &args.flags.deny_destroy) {
+        planned.plan.diagnostics.push(denied);
+    }
     print_diagnostics(&planned.plan.diagnostics, &session.workspace.sources, session.no_color);
     if planned.plan.diagnostics.has_errors() {
         return ExitCode::from(1);

@@ -17,12 +17,17 @@ use slipway_core::provider_kit::{attr, mark_sensitive, plan_generic, unknown_typ
 use slipway_core::schema::{ProviderSchema, ResourceSchema};
 use slipway_core::{Diagnostic, Value};
 
+mod autoscaling_group;
 mod config;
 mod data;
 mod eip;
+mod elbv2_kit;
 mod internet_gateway;
 mod key_pair;
 mod kit;
+mod lb;
+mod lb_listener;
+mod lb_target_group;
 mod resource;
 mod route_table;
 mod security_group;
@@ -69,6 +74,10 @@ impl AwsProvider {
             Box::new(security_group_rule::AwsSecurityGroupRule::INGRESS),
             Box::new(security_group_rule::AwsSecurityGroupRule::EGRESS),
             Box::new(key_pair::AwsKeyPair),
+            Box::new(autoscaling_group::AwsAutoscalingGroup),
+            Box::new(lb::AwsLb),
+            Box::new(lb_target_group::AwsLbTargetGroup),
+            Box::new(lb_listener::AwsLbListener),
         ];
         let data_sources = data::all();
         let mut schema = ProviderSchema { provider: config::provider_block(), ..Default::default() };

@@ -424,8 +424,8 @@ resource "aws_autoscaling_group" "legacy" {{
     assert!(tags.tag_descriptions()[0].tags().iter().any(|t| t.key() == Some("ManagedBy")));
 }
 
-/// A run that created the node group and stopped before it could save state: the group carries
-/// the owner tag of that run's plan, and applying the plan again adopts it.
+/// A run that created the node group and the load balancer and stopped before it could save
+/// state: they carry the owner tags of that run's plan, and applying the plan again adopts them.
 #[test]
 fn a_group_created_by_a_run_that_stopped_is_adopted_not_created_twice() {
     let moto = Moto::start();
@@ -434,18 +434,25 @@ fn a_group_created_by_a_run_that_stopped_is_adopted_not_created_twice() {
     let dir = tempfile::tempdir().expect("temp dir");
     let d = dir.path();
     let config = format!(
-        "resource \"aws_autoscaling_group\" \"nodes\" {{\n  name_prefix        = \"nodes-\"\n  min_size           = 1\n  max_size           = 2\n  availability_zones = [\"us-east-1a\"]\n  launch_template {{\n    id = \"{template}\"\n  }}\n}}\n"
+        "resource \"aws_autoscaling_group\" \"nodes\" {{\n  name_prefix        = \"nodes-\"\n  min_size           = 1\n  max_size           = 2\n  availability_zones = [\"us-east-1a\"]\n  launch_template {{\n    id = \"{template}\"\n  }}\n}}\n\nresource \"aws_lb\" \"api\" {{\n  name               = \"api\"\n  load_balancer_type = \"network\"\n  subnets            = [\"SUBNET\"]\n}}\n"
     );
+    let vpc = moto.create_vpc("10.70.0.0/16", &[]);
+    let subnet = rt
+        .block_on(
+            moto.ec2().create_subnet().vpc_id(&vpc).cidr_block("10.70.1.0/24").availability_zone("us-east-1a").send(),
+        )
+        .expect("subnet");
+    let subnet = subnet.subnet().and_then(|s| s.subnet_id()).expect("subnet id").to_string();
+    let config = config.replace("SUBNET", &subnet);
     std::fs::write(d.join("main.tf"), format!("{}{config}", moto.provider_block())).expect("write");
     let (code, out) = slipway(d, &["plan", "-out=tfplan"]);
     assert_eq!(code, 0, "{out}");
     let plan: serde_json::Value =
         serde_json::from_slice(&std::fs::read(d.join("tfplan")).expect("plan file")).expect("plan is JSON");
-    let owner = format!(
-        "{}/{}/aws_autoscaling_group.nodes",
-        plan["prior_lineage"].as_str().expect("lineage"),
-        plan["prior_serial"]
-    );
+    let owner_of = |address: &str| {
+        format!("{}/{}/{address}", plan["prior_lineage"].as_str().expect("lineage"), plan["prior_serial"])
+    };
+    let owner = owner_of("aws_autoscaling_group.nodes");
 
     // What the stopped run left behind: the group, tagged at creation, and no state.
     let asg = moto.autoscaling();
@@ -472,11 +479,37 @@ fn a_group_created_by_a_run_that_stopped_is_adopted_not_created_twice() {
     )
     .expect("asg");
 
+    let elb = moto.elbv2();
+    let lb = rt
+        .block_on(
+            elb.create_load_balancer()
+                .name("api")
+                .r#type(aws_sdk_elasticloadbalancingv2::types::LoadBalancerTypeEnum::Network)
+                .subnets(&subnet)
+                .tags(
+                    aws_sdk_elasticloadbalancingv2::types::Tag::builder()
+                        .key("slipway:owner")
+                        .value(owner_of("aws_lb.api"))
+                        .build(),
+                )
+                .send(),
+        )
+        .expect("lb");
+    let lb_arn = lb.load_balancers()[0].load_balancer_arn().expect("arn").to_string();
+
     let (code, out) = slipway(d, &["apply", "tfplan"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("[id=nodes-left-behind]"), "the group left behind was adopted: {out}");
+    assert!(out.contains(&format!("[id={lb_arn}]")), "the load balancer left behind was adopted: {out}");
     let groups = rt.block_on(asg.describe_auto_scaling_groups().send()).expect("asgs");
     assert_eq!(groups.auto_scaling_groups().len(), 1, "never created twice");
+    let lbs = rt.block_on(elb.describe_load_balancers().send()).expect("lbs");
+    assert_eq!(lbs.load_balancers().len(), 1, "never created twice");
+    let tags = rt.block_on(elb.describe_tags().resource_arns(&lb_arn).send()).expect("tags");
+    assert!(
+        tags.tag_descriptions()[0].tags().iter().any(|t| t.key() == Some("ManagedBy")),
+        "and brought to the configuration"
+    );
     let (code, out) = slipway(d, &["plan", "-detailed-exitcode"]);
     assert_eq!(code, 0, "converged, the owner tag hidden from the plan: {out}");
 }

@@ -44,6 +44,28 @@ impl Moto {
         aws_sdk_ec2::Client::from_conf(config)
     }
 
+    /// An Auto Scaling client of the emulator.
+    pub fn autoscaling(&self) -> aws_sdk_autoscaling::Client {
+        let config = aws_sdk_autoscaling::config::Builder::new()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(&self.url)
+            .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
+            .build();
+        aws_sdk_autoscaling::Client::from_conf(config)
+    }
+
+    /// An Elastic Load Balancing v2 client of the emulator.
+    pub fn elbv2(&self) -> aws_sdk_elasticloadbalancingv2::Client {
+        let config = aws_sdk_elasticloadbalancingv2::config::Builder::new()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(&self.url)
+            .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
+            .build();
+        aws_sdk_elasticloadbalancingv2::Client::from_conf(config)
+    }
+
     /// Makes a VPC through the SDK, as someone other than slipway would; its ID.
     pub fn create_vpc(&self, cidr: &str, tags: &[(&str, &str)]) -> String {
         let ec2 = self.ec2();

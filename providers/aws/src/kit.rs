@@ -98,6 +98,16 @@ where
             " The credentials in use are not allowed to do this; check the policy of the user or role."
         }
         "RequestLimitExceeded" | "Throttling" => " AWS is throttling requests; run again, or lower -parallelism.",
+        "ResourceInUse" | "ResourceInUseFault" | "ScalingActivityInProgressFault" => {
+            " Something still uses it or is changing it (a listener using a target group, a scaling activity); run again once that is done, or remove what uses it first."
+        }
+        "LimitExceeded"
+        | "LimitExceededFault"
+        | "TooManyLoadBalancers"
+        | "TooManyTargetGroups"
+        | "TooManyListeners" => {
+            " An account quota is reached; delete unused objects or ask AWS for a higher quota (Service Quotas console)."
+        }
         "InvalidClientTokenId" | "AuthFailure" | "SignatureDoesNotMatch" => {
             " The credentials are not valid for this account and region."
         }

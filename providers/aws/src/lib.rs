@@ -17,14 +17,19 @@ use slipway_core::provider_kit::{attr, mark_sensitive, plan_fresh, plan_generic,
 use slipway_core::schema::{ProviderSchema, ResourceSchema};
 use slipway_core::{Diagnostic, Value};
 
+mod autoscaling_group;
 mod config;
 mod data;
 mod eip;
+mod elbv2_kit;
 mod instance;
 mod internet_gateway;
 mod key_pair;
 mod kit;
 mod launch_template;
+mod lb;
+mod lb_listener;
+mod lb_target_group;
 mod resource;
 mod route_table;
 mod security_group;
@@ -73,6 +78,10 @@ impl AwsProvider {
             Box::new(key_pair::AwsKeyPair),
             Box::new(instance::AwsInstance),
             Box::new(launch_template::AwsLaunchTemplate),
+            Box::new(autoscaling_group::AwsAutoscalingGroup),
+            Box::new(lb::AwsLb),
+            Box::new(lb_target_group::AwsLbTargetGroup),
+            Box::new(lb_listener::AwsLbListener),
         ];
         let data_sources = data::all();
         let mut schema = ProviderSchema { provider: config::provider_block(), ..Default::default() };

@@ -101,15 +101,36 @@ where
         "InvalidClientTokenId" | "AuthFailure" | "SignatureDoesNotMatch" => {
             " The credentials are not valid for this account and region."
         }
+        "EntityAlreadyExists" | "BucketAlreadyExists" | "HostedZoneAlreadyExists" => {
+            " An object with this name exists already and slipway did not make it: import it (slipway import ADDRESS ID), or choose another name."
+        }
+        "BucketAlreadyOwnedByYou" => {
+            " The bucket is this account's already: import it (slipway import ADDRESS BUCKET)."
+        }
+        "DeleteConflict" => {
+            " Something is still attached (policies to a role, a role to an instance profile, a policy to roles or users); detach it first, or set force_detach_policies on the role."
+        }
+        "BucketNotEmpty" => {
+            " The bucket still holds objects or object versions; delete them first, or set force_destroy = true to have slipway empty it."
+        }
+        "HostedZoneNotEmpty" => {
+            " The zone still holds records besides its SOA and NS; delete them first, or set force_destroy = true on the zone."
+        }
+        "MalformedPolicyDocument" | "MalformedPolicy" => {
+            " The policy document is not valid IAM policy JSON; aws_iam_policy_document renders valid documents."
+        }
         _ => "",
     };
     let code_text = if code.is_empty() { String::new() } else { format!(" ({code})") };
     Diagnostic::error(format!("{operation} failed{code_text}"), format!("{subject}: {message}.{hint}"))
 }
 
-/// Whether an error says the object does not exist (`InvalidVpcID.NotFound`, ...).
+/// Whether an error says the object does not exist (`InvalidVpcID.NotFound`, IAM's
+/// `NoSuchEntity`, S3's `NoSuchBucket`, Route 53's `NoSuchHostedZone`, ...).
 pub fn is_not_found<E: ProvideErrorMetadata>(err: &E) -> bool {
-    err.code().is_some_and(|c| c.ends_with(".NotFound") || c.ends_with("NotFound"))
+    err.code().is_some_and(|c| {
+        c.ends_with("NotFound") || matches!(c, "NoSuchEntity" | "NoSuchBucket" | "NoSuchKey" | "NoSuchHostedZone")
+    })
 }
 
 /// Runs `read` again while it finds nothing: a just-created or just-changed object can take a

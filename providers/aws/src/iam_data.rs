@@ -10,8 +10,9 @@ use slipway_core::schema::{AttributeSchema, BlockSchema, Nesting};
 use slipway_core::{Diagnostic, Type, Value};
 
 use crate::data::DataSource;
-use crate::iam_kit::{date, from_iam_tags};
+use crate::iam_kit::from_iam_tags;
 use crate::kit::Clients;
+use crate::kit::date;
 use crate::policy_json::decode;
 
 pub struct PolicyDocument;
@@ -249,5 +250,96 @@ impl DataSource for RoleData {
             ("max_session_duration".into(), Value::int(i64::from(role.max_session_duration().unwrap_or(3600)))),
             ("tags".into(), from_iam_tags(role.tags())),
         ])))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use slipway_core::{Type, Value};
+
+    use super::render;
+
+    fn strings(items: &[&str]) -> Value {
+        Value::set(Type::String, items.iter().map(|s| Value::string(*s)).collect())
+    }
+
+    fn object(entries: Vec<(&str, Value)>) -> Value {
+        Value::object(entries.into_iter().map(|(k, v)| (k.to_string(), v)).collect::<BTreeMap<_, _>>())
+    }
+
+    fn document(statements: Vec<Value>, extra: Vec<(&str, Value)>) -> String {
+        let mut entries = vec![("statement", Value::list(Type::Any, statements))];
+        entries.extend(extra);
+        serde_json::to_string(&render(&object(entries)).expect("renders")).expect("JSON")
+    }
+
+    #[test]
+    fn a_trust_policy_renders_in_terraform_provider_aws_layout() {
+        let statement = object(vec![
+            ("actions", strings(&["sts:AssumeRole"])),
+            (
+                "principals",
+                Value::list(
+                    Type::Any,
+                    vec![object(vec![
+                        ("type", Value::string("Service")),
+                        ("identifiers", strings(&["ec2.amazonaws.com"])),
+                    ])],
+                ),
+            ),
+        ]);
+        assert_eq!(
+            document(vec![statement], vec![]),
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":"ec2.amazonaws.com"}}]}"#
+        );
+    }
+
+    #[test]
+    fn sets_sort_conditions_group_and_a_wildcard_principal_is_bare() {
+        let statement = object(vec![
+            ("sid", Value::string("Read")),
+            ("effect", Value::string("Deny")),
+            ("actions", strings(&["s3:List*", "s3:Get*"])),
+            ("resources", strings(&["*"])),
+            (
+                "principals",
+                Value::list(
+                    Type::Any,
+                    vec![object(vec![("type", Value::string("*")), ("identifiers", strings(&["*"]))])],
+                ),
+            ),
+            (
+                "condition",
+                Value::list(
+                    Type::Any,
+                    vec![object(vec![
+                        ("test", Value::string("Bool")),
+                        ("variable", Value::string("aws:SecureTransport")),
+                        ("values", Value::list(Type::String, vec![Value::string("false")])),
+                    ])],
+                ),
+            ),
+        ]);
+        assert_eq!(
+            document(vec![statement], vec![]),
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"Read","Effect":"Deny","Action":["s3:Get*","s3:List*"],"Resource":"*","Principal":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#
+        );
+    }
+
+    #[test]
+    fn override_documents_replace_statements_with_the_same_sid() {
+        let statement = object(vec![("sid", Value::string("A")), ("actions", strings(&["a:One"]))]);
+        let overrides = Value::list(
+            Type::String,
+            vec![Value::string(r#"{"Statement":[{"Sid":"A","Effect":"Allow","Action":"a:Two"}]}"#)],
+        );
+        let json = document(vec![statement], vec![("override_policy_documents", overrides)]);
+        assert!(json.contains("a:Two") && !json.contains("a:One"), "{json}");
+        assert!(crate::policy_json::equivalent(
+            &json,
+            r#"{"Version":"2012-10-17","Statement":{"Sid":"A","Effect":"Allow","Action":["a:Two"]}}"#
+        ));
     }
 }

@@ -1,32 +1,13 @@
 //! What the IAM resources share: IAM's own tag type, the owner tag, the one batch read IAM has
 //! (GetAccountAuthorizationDetails: every role with its inline and attached policies, every
-//! local managed policy with its documents), and overlapped per-object reads where there is none.
+//! local managed policy with its documents).
 
 use std::collections::BTreeMap;
-use std::future::Future;
 
 use aws_sdk_iam::types::{EntityType, ManagedPolicyDetail, RoleDetail, Tag};
-use aws_smithy_types::date_time::Format;
-use futures::StreamExt;
 use slipway_core::{Diagnostic, Type, Value};
 
 use crate::kit::{Clients, OWNER_TAG, aws_error};
-
-/// How many reads run at once where an API has no batch read: enough to overlap the round
-/// trips, few enough not to be throttled.
-pub const CONCURRENCY: usize = 16;
-
-/// Runs `read` on every item with bounded concurrency; the results in the items' order.
-pub async fn overlapped<I, T, F, Fut>(items: I, read: F) -> Result<Vec<T>, Diagnostic>
-where
-    I: IntoIterator,
-    F: FnMut(I::Item) -> Fut,
-    Fut: Future<Output = Result<T, Diagnostic>>,
-{
-    let results: Vec<Result<T, Diagnostic>> =
-        futures::stream::iter(items).map(read).buffered(CONCURRENCY).collect().await;
-    results.into_iter().collect()
-}
 
 /// `tags_all` and the owner tag as IAM tags.
 pub fn to_iam_tags(tags_all: &Value, owner: &str) -> Vec<Tag> {
@@ -56,26 +37,8 @@ pub fn owned_by(tags: &[Tag], owner: &str) -> bool {
     !owner.is_empty() && tags.iter().any(|t| t.key() == OWNER_TAG && t.value() == owner)
 }
 
-/// The tags to set and the keys to remove to bring `before` to `after` (maps).
-pub fn tag_changes(before: &Value, after: &Value) -> (Vec<(String, String)>, Vec<String>) {
-    let old = before.as_entries().cloned().unwrap_or_default();
-    let new = after.as_entries().cloned().unwrap_or_default();
-    let removed = old.keys().filter(|k| !new.contains_key(*k)).cloned().collect();
-    let set = new
-        .iter()
-        .filter(|(k, v)| old.get(*k) != Some(*v))
-        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-        .collect();
-    (set, removed)
-}
-
 pub fn iam_tags(pairs: Vec<(String, String)>) -> Vec<Tag> {
     pairs.into_iter().filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()).collect()
-}
-
-/// A date as RFC 3339, as terraform-provider-aws writes `create_date`.
-pub fn date(d: Option<&aws_smithy_types::DateTime>) -> Value {
-    Value::string(d.and_then(|d| d.fmt(Format::DateTime).ok()).unwrap_or_default())
 }
 
 /// What GetAccountAuthorizationDetails says, by name (roles) and by ARN (policies).
@@ -105,11 +68,4 @@ pub async fn auth_details(c: &Clients, filter: EntityType) -> Result<AuthDetails
         }
     }
     Ok(out)
-}
-
-/// A string attribute of `known` when it is a known string, else null: for what AWS does not
-/// report back (`name_prefix`).
-pub fn kept_str(known: &Value, name: &str) -> Value {
-    let v = slipway_core::provider_kit::attr(known, name);
-    if v.as_str().is_some() { v } else { Value::null(Type::String) }
 }

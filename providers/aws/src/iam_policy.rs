@@ -11,10 +11,11 @@ use slipway_core::provider_kit::attr;
 use slipway_core::schema::{AttributeSchema, BlockSchema};
 use slipway_core::{Diagnostic, Type, Value};
 
-use crate::iam_kit::{auth_details, from_iam_tags, iam_tags, kept_str, overlapped, owned_by, tag_changes, to_iam_tags};
+use crate::iam_kit::{auth_details, from_iam_tags, iam_tags, owned_by, to_iam_tags};
 use crate::kit::{
     Clients, account_id, aws_error, configured_str, is_not_found, name_or_unique, required_str, split_tags,
 };
+use crate::kit::{kept_str, overlapped, tag_changes};
 use crate::policy_json::{equivalent, keep_known, plan_document};
 use crate::resource::{Resource, ids};
 
@@ -174,7 +175,7 @@ async fn versions(c: &Clients, arn: &str) -> Result<Vec<(String, bool, String)>,
             .versions()
             .iter()
             .map(|v| {
-                let created = crate::iam_kit::date(v.create_date()).as_str().unwrap_or_default().to_string();
+                let created = crate::kit::date(v.create_date()).as_str().unwrap_or_default().to_string();
                 (v.version_id().unwrap_or_default().to_string(), v.is_default_version(), created)
             })
             .collect()),

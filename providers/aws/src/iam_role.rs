@@ -13,10 +13,9 @@ use slipway_core::provider_kit::{attr, int_attr};
 use slipway_core::schema::{AttributeSchema, BlockSchema, Nesting};
 use slipway_core::{Diagnostic, Type, Value};
 
-use crate::iam_kit::{
-    auth_details, date, from_iam_tags, iam_tags, kept_str, overlapped, owned_by, tag_changes, to_iam_tags,
-};
+use crate::iam_kit::{auth_details, from_iam_tags, iam_tags, owned_by, to_iam_tags};
 use crate::kit::{Clients, aws_error, configured_str, is_not_found, name_or_unique, required_str, split_tags};
+use crate::kit::{date, kept_str, overlapped, tag_changes};
 use crate::policy_json::{equivalent, keep_known, plan_document};
 use crate::resource::{Resource, ids};
 

@@ -10,7 +10,8 @@ use slipway_core::provider_kit::attr;
 use slipway_core::schema::{AttributeSchema, BlockSchema};
 use slipway_core::{Diagnostic, Type, Value};
 
-use crate::iam_kit::{auth_details, kept_str};
+use crate::iam_kit::auth_details;
+use crate::kit::kept_str;
 use crate::kit::{Clients, aws_error, is_not_found, name_or_unique, required_str};
 use crate::policy_json::{keep_known, plan_document};
 use crate::resource::{Resource, ids};

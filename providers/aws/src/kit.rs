@@ -1,14 +1,16 @@
 //! What the aws resources share: the clients of a configured provider, AWS errors as
-//! diagnostics, tags (`tags`, `tags_all` with the provider's `default_tags`), and retries for
-//! AWS's eventual consistency.
+//! diagnostics, tags (`tags`, `tags_all` with the provider's `default_tags`), retries for
+//! AWS's eventual consistency, and overlapped reads where an API has no batch read.
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::Duration;
 
 use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
+use aws_smithy_types::date_time::Format;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use futures::StreamExt;
 use slipway_core::provider_kit::attr;
 use slipway_core::{Diagnostic, Type, Value};
 
@@ -315,4 +317,50 @@ pub fn unique_name(prefix: &str) -> String {
 pub fn name_or_unique(planned: &Value, name: &str, prefix: &str, default_prefix: &str) -> String {
     configured_str(planned, name)
         .unwrap_or_else(|| unique_name(&configured_str(planned, prefix).unwrap_or_else(|| default_prefix.into())))
+}
+
+/// How many reads run at once where an API has no batch read: enough to overlap the round
+/// trips, few enough not to be throttled.
+pub const CONCURRENCY: usize = 16;
+
+/// Runs `read` on every item with bounded concurrency; the results in the items' order.
+pub async fn overlapped<I, T, F, Fut>(items: I, read: F) -> Result<Vec<T>, Diagnostic>
+where
+    I: IntoIterator,
+    F: FnMut(I::Item) -> Fut,
+    Fut: Future<Output = Result<T, Diagnostic>>,
+{
+    let results: Vec<Result<T, Diagnostic>> =
+        futures::stream::iter(items).map(read).buffered(CONCURRENCY).collect().await;
+    results.into_iter().collect()
+}
+
+/// The tags to set and the keys to remove to bring `before` to `after` (maps).
+pub fn tag_changes(before: &Value, after: &Value) -> (Vec<(String, String)>, Vec<String>) {
+    let old = before.as_entries().cloned().unwrap_or_default();
+    let new = after.as_entries().cloned().unwrap_or_default();
+    let removed = old.keys().filter(|k| !new.contains_key(*k)).cloned().collect();
+    let set = new
+        .iter()
+        .filter(|(k, v)| old.get(*k) != Some(*v))
+        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+        .collect();
+    (set, removed)
+}
+
+/// A date as RFC 3339, as terraform-provider-aws writes `create_date`.
+pub fn date(d: Option<&aws_smithy_types::DateTime>) -> Value {
+    Value::string(d.and_then(|d| d.fmt(Format::DateTime).ok()).unwrap_or_default())
+}
+
+/// A string attribute of `known` when it is a known string, else null: for what AWS does not
+/// report back (`name_prefix`).
+pub fn kept_str(known: &Value, name: &str) -> Value {
+    let v = slipway_core::provider_kit::attr(known, name);
+    if v.as_str().is_some() { v } else { Value::null(Type::String) }
+}
+
+/// A request shape that could not be built (a required field missing): a bug here, reported.
+pub fn build_error(what: &str, e: impl std::fmt::Display) -> Diagnostic {
+    Diagnostic::error(format!("Cannot build the {what} request"), e.to_string())
 }

@@ -92,7 +92,7 @@ pub async fn change_zone_tags(
     after: &Value,
     owner: &str,
 ) -> Result<(), Diagnostic> {
-    let (mut set, removed) = crate::iam_kit::tag_changes(before, after);
+    let (mut set, removed) = crate::kit::tag_changes(before, after);
     if !owner.is_empty() {
         set.push((crate::kit::OWNER_TAG.into(), owner.into()));
     }

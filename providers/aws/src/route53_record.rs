@@ -13,11 +13,11 @@ use slipway_core::provider_kit::{attr, int_attr};
 use slipway_core::schema::{AttributeSchema, BlockSchema, Nesting};
 use slipway_core::{Diagnostic, Type, Value};
 
-use crate::iam_kit::{kept_str, overlapped};
+use crate::kit::build_error;
 use crate::kit::{Clients, aws_error, configured_str, is_not_found, required_str};
+use crate::kit::{kept_str, overlapped};
 use crate::resource::Resource;
 use crate::route53_kit::{keep_name, normalize_name, wait_insync};
-use crate::s3_kit::build_error;
 
 pub struct AwsRoute53Record;
 

@@ -11,13 +11,13 @@ use slipway_core::provider_kit::attr;
 use slipway_core::schema::{AttributeSchema, BlockSchema, Nesting};
 use slipway_core::{Diagnostic, Type, Value};
 
-use crate::iam_kit::{kept_str, overlapped};
+use crate::kit::build_error;
 use crate::kit::{Clients, aws_error, configured_str, is_not_found, required_str, split_tags};
+use crate::kit::{kept_str, overlapped};
 use crate::resource::{Resource, ids};
 use crate::route53_kit::{
     change_zone_tags, clean_zone_id, from_r53_tags, keep_name, normalize_name, wait_insync, zone_tags,
 };
-use crate::s3_kit::build_error;
 
 pub struct AwsRoute53Zone;
 

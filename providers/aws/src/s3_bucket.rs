@@ -10,10 +10,11 @@ use slipway_core::provider_kit::attr;
 use slipway_core::schema::{AttributeSchema, BlockSchema};
 use slipway_core::{Diagnostic, Type, Value};
 
-use crate::iam_kit::{kept_str, overlapped};
+use crate::kit::build_error;
 use crate::kit::{Clients, aws_error, is_not_found, name_or_unique, required_str, split_tags};
+use crate::kit::{kept_str, overlapped};
 use crate::resource::{Resource, ids};
-use crate::s3_kit::{bucket_tags, build_error, from_s3_tags, owned_by, put_bucket_tags};
+use crate::s3_kit::{bucket_tags, from_s3_tags, owned_by, put_bucket_tags};
 
 pub struct AwsS3Bucket;
 

@@ -9,7 +9,7 @@ use slipway_core::schema::{AttributeSchema, BlockSchema};
 use slipway_core::{Diagnostic, Type, Value};
 
 use crate::data::DataSource;
-use crate::iam_kit::date;
+use crate::kit::date;
 use crate::kit::{Clients, aws_error};
 
 pub struct ObjectData;

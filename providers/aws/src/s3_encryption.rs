@@ -12,10 +12,11 @@ use slipway_core::provider_kit::attr;
 use slipway_core::schema::{AttributeSchema, BlockSchema, Nesting};
 use slipway_core::{Diagnostic, Type, Value};
 
-use crate::iam_kit::{kept_str, overlapped};
+use crate::kit::build_error;
 use crate::kit::{Clients, aws_error, configured_str, is_not_found};
+use crate::kit::{kept_str, overlapped};
 use crate::resource::{Resource, ids};
-use crate::s3_kit::{bucket_of, build_error};
+use crate::s3_kit::bucket_of;
 
 pub struct AwsS3BucketEncryption;
 

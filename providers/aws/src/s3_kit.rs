@@ -1,15 +1,10 @@
 //! What the S3 resources share: S3's tag type (a bucket's tags are one set, replaced whole),
-//! the owner tag, and a build error of a request shape as a diagnostic.
+//! and the owner tag.
 
 use aws_sdk_s3::types::{Tag, Tagging};
 use slipway_core::{Diagnostic, Type, Value};
 
-use crate::kit::{Clients, OWNER_TAG, aws_error, is_not_found};
-
-/// A request shape that could not be built (a required field missing): a bug here, reported.
-pub fn build_error(what: &str, e: impl std::fmt::Display) -> Diagnostic {
-    Diagnostic::error(format!("Cannot build the {what} request"), e.to_string())
-}
+use crate::kit::{Clients, OWNER_TAG, aws_error, build_error, is_not_found};
 
 /// The bucket's tags, or `None` when the bucket does not exist. One call: the bucket's
 /// existence and its tags at once.

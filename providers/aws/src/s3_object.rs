@@ -16,8 +16,8 @@ use slipway_core::provider_kit::attr;
 use slipway_core::schema::{AttributeSchema, BlockSchema};
 use slipway_core::{Diagnostic, Type, Value};
 
-use crate::iam_kit::{kept_str, overlapped};
 use crate::kit::{Clients, aws_error, configured_str, is_not_found, required_str};
+use crate::kit::{kept_str, overlapped};
 use crate::resource::Resource;
 
 pub struct AwsS3Object;

@@ -10,7 +10,7 @@ use slipway_core::provider_kit::attr;
 use slipway_core::schema::{AttributeSchema, BlockSchema};
 use slipway_core::{Diagnostic, Type, Value};
 
-use crate::iam_kit::overlapped;
+use crate::kit::overlapped;
 use crate::kit::{Clients, aws_error, is_not_found};
 use crate::resource::{Resource, ids};
 use crate::s3_kit::bucket_of;

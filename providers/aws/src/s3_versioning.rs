@@ -10,7 +10,7 @@ use slipway_core::provider_kit::attr;
 use slipway_core::schema::{AttributeSchema, BlockSchema, Nesting};
 use slipway_core::{Diagnostic, Type, Value};
 
-use crate::iam_kit::overlapped;
+use crate::kit::overlapped;
 use crate::kit::{Clients, aws_error, is_not_found};
 use crate::resource::{Resource, ids};
 use crate::s3_kit::bucket_of;
@@ -119,8 +119,8 @@ fn value(bucket: &str, (status, mfa_delete): &(String, Option<String>), known: &
     Value::object(BTreeMap::from([
         ("id".into(), Value::string(bucket)),
         ("bucket".into(), Value::string(bucket)),
-        ("expected_bucket_owner".into(), crate::iam_kit::kept_str(known, "expected_bucket_owner")),
-        ("mfa".into(), crate::iam_kit::kept_str(known, "mfa")),
+        ("expected_bucket_owner".into(), crate::kit::kept_str(known, "expected_bucket_owner")),
+        ("mfa".into(), crate::kit::kept_str(known, "mfa")),
         ("versioning_configuration".into(), Value::list(configuration_block().value_type(), vec![block])),
     ]))
 }

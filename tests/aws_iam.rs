@@ -256,8 +256,27 @@ fn roles_policies_and_profiles_are_created_read_back_updated_kept_converged_and_
     let (code, out) = slipway(d, &["plan", "-detailed-exitcode"]);
     assert_eq!(code, 0, "{out}");
 
-    // Destroy: the policy attached outside slipway is detached first (force_detach_policies
-    // is not set, but the attachment resource goes first); nothing is left.
+    // Drift in a managed policy: a new default version made outside is seen and replaced by
+    // the configured document (a version of its own).
+    rt.block_on(iam.create_policy_version().policy_arn(&policy_arn).policy_document(LOGS).set_as_default(true).send())
+        .expect("policy version");
+    let (code, out) = slipway(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("aws_iam_policy.read will be updated in-place") && out.contains("logs:PutLogEvents"), "{out}");
+    let (code, out) = slipway(d, &["apply", "-auto-approve"]);
+    assert_eq!(code, 0, "{out}");
+    let policy = rt.block_on(iam.get_policy().policy_arn(&policy_arn).send()).expect("policy");
+    let version = policy.policy().and_then(|p| p.default_version_id()).expect("default version").to_string();
+    let doc = rt.block_on(iam.get_policy_version().policy_arn(&policy_arn).version_id(&version).send()).expect("v");
+    assert_eq!(
+        decode(doc.policy_version().and_then(|v| v.document()).expect("document"))["Statement"][0]["Action"],
+        "s3:*"
+    );
+    let (code, out) = slipway(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 0, "{out}");
+
+    // Destroy: the attachment and the role policy go before their role, the role leaves its
+    // instance profile first; nothing is left.
     let (code, out) = slipway(d, &["destroy", "-auto-approve"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Destroy complete! Resources: 6 destroyed."), "{out}");

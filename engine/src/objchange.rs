@@ -96,10 +96,17 @@ fn configured_part(block: &BlockSchema, value: &Value) -> Value {
 }
 
 /// Problems with a provider's planned value: every configured value must be planned as
-/// written (an unknown configuration may only be planned unknown).
-pub fn check_planned(schema: &BlockSchema, config: &Value, planned: &Value) -> Vec<(AttrPath, String)> {
+/// written (an unknown configuration may only be planned unknown) or as its prior value, which
+/// a provider keeps for a configuration that means the same (a reformatted policy document, a
+/// DNS name with a trailing dot), as ARCHITECTURE.md's invariant 5 allows.
+pub fn check_planned(
+    schema: &BlockSchema,
+    config: &Value,
+    planned: &Value,
+    prior: Option<&Value>,
+) -> Vec<(AttrPath, String)> {
     let mut problems = Vec::new();
-    check_planned_block(schema, config, planned, &AttrPath::root(), &mut problems);
+    check_planned_block(schema, config, planned, prior, &AttrPath::root(), &mut problems);
     problems
 }
 
@@ -107,6 +114,7 @@ fn check_planned_block(
     schema: &BlockSchema,
     config: &Value,
     planned: &Value,
+    prior: Option<&Value>,
     path: &AttrPath,
     problems: &mut Vec<(AttrPath, String)>,
 ) {
@@ -122,7 +130,8 @@ fn check_planned_block(
         if !configured.is_wholly_known() {
             continue; // the provider may refine an unknown, but never contradict a known
         }
-        if !plan.is_wholly_known() || !plan.same_known_value(&configured) {
+        let kept_prior = prior.and_then(|p| p.get_attr(name)).is_some_and(|p| !p.is_null() && plan.same_known_value(p));
+        if !plan.is_wholly_known() || !(plan.same_known_value(&configured) || kept_prior) {
             problems.push((path.then_attr(name), "planned value does not match the configured value".into()));
         }
     }
@@ -132,7 +141,10 @@ fn check_planned_block(
         }
         let (Some(c), Some(p)) = (config.get_attr(name), planned.get_attr(name)) else { continue };
         match nested.nesting {
-            Nesting::Single => check_planned_block(&nested.block, c, p, &path.then_attr(name), problems),
+            Nesting::Single => {
+                let before = prior.and_then(|v| v.get_attr(name));
+                check_planned_block(&nested.block, c, p, before, &path.then_attr(name), problems)
+            }
             _ => {
                 let (ci, pi) = (c.as_elements().unwrap_or_default(), p.as_elements().unwrap_or_default());
                 if c.is_known() && p.is_known() && ci.len() != pi.len() {
@@ -142,8 +154,10 @@ fn check_planned_block(
                     ));
                     continue;
                 }
+                let before = prior.and_then(|v| v.get_attr(name)).and_then(Value::as_elements).unwrap_or_default();
                 for (i, (cv, pv)) in ci.iter().zip(pi).enumerate() {
-                    check_planned_block(&nested.block, cv, pv, &path.then_attr(name).then_index(i), problems);
+                    let at = path.then_attr(name).then_index(i);
+                    check_planned_block(&nested.block, cv, pv, before.get(i), &at, problems);
                 }
             }
         }
@@ -327,10 +341,13 @@ mod tests {
     fn planned_values_must_honour_the_configuration() {
         let config = object("a", Some(16), None, vec![]);
         let mut good = object("a", Some(16), None, vec![]);
-        assert!(check_planned(&schema(), &config, &good).is_empty());
+        assert!(check_planned(&schema(), &config, &good, None).is_empty());
         good = object("b", Some(16), None, vec![]);
-        let problems = check_planned(&schema(), &config, &good);
+        let problems = check_planned(&schema(), &config, &good, None);
         assert_eq!(problems.iter().map(|(p, _)| p.to_string()).collect::<Vec<_>>(), ["name"]);
+        // The prior value, kept for a configuration that means the same, is honouring it too.
+        let prior = object("b", Some(16), None, vec![]);
+        assert!(check_planned(&schema(), &config, &good, Some(&prior)).is_empty());
     }
 
     #[test]

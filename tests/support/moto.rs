@@ -2,6 +2,7 @@
 //! never see each other's objects, stopped when the test ends. `MOTO_SERVER` names the
 //! `moto_server` program; otherwise it is looked up on the PATH (`.ci/run` installs it).
 
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -66,6 +67,58 @@ impl Moto {
         aws_sdk_elasticloadbalancingv2::Client::from_conf(config)
     }
 
+    /// An IAM client of the emulator.
+    pub fn iam(&self) -> aws_sdk_iam::Client {
+        let config = aws_sdk_iam::config::Builder::new()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(&self.url)
+            .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
+            .build();
+        aws_sdk_iam::Client::from_conf(config)
+    }
+
+    /// An S3 client of the emulator, by path (`http://host/bucket/key`: no DNS per bucket).
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        let config = aws_sdk_s3::config::Builder::new()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(&self.url)
+            .force_path_style(true)
+            .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
+            .build();
+        aws_sdk_s3::Client::from_conf(config)
+    }
+
+    /// A Route 53 client of the emulator, through `url` (see [`Moto::plain_xml_proxy`]).
+    pub fn route53(&self, url: &str) -> aws_sdk_route53::Client {
+        let config = aws_sdk_route53::config::Builder::new()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(url)
+            .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
+            .build();
+        aws_sdk_route53::Client::from_conf(config)
+    }
+
+    /// moto wraps some XML text in CDATA sections (Route 53 record values), which the SDK's
+    /// XML parser reads as empty; AWS never sends CDATA. This proxy in front of moto rewrites
+    /// each CDATA section as escaped text, one request per connection; its URL.
+    pub fn plain_xml_proxy(&self) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let upstream = self.url.trim_start_matches("http://").to_string();
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let upstream = upstream.clone();
+                std::thread::spawn(move || {
+                    let _ = proxy_one(client, &upstream);
+                });
+            }
+        });
+        url
+    }
+
     /// Makes a VPC through the SDK, as someone other than slipway would; its ID.
     pub fn create_vpc(&self, cidr: &str, tags: &[(&str, &str)]) -> String {
         let ec2 = self.ec2();
@@ -112,4 +165,83 @@ impl Drop for Moto {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// One request from `client` to moto and its answer back, CDATA rewritten.
+fn proxy_one(mut client: TcpStream, upstream: &str) -> std::io::Result<()> {
+    let (head, body) = read_message(&mut client, false)?;
+    let head = with_connection_close(&head);
+    let mut server = TcpStream::connect(upstream)?;
+    server.write_all(head.as_bytes())?;
+    server.write_all(&body)?;
+    let (head, body) = read_message(&mut server, true)?;
+    let text = String::from_utf8_lossy(&body);
+    let body = if text.contains("<![CDATA[") { plain_xml(&text).into_bytes() } else { body };
+    let head: Vec<String> = with_connection_close(&head)
+        .lines()
+        .filter(|l| !l.is_empty() && !l.to_ascii_lowercase().starts_with("content-length:"))
+        .map(str::to_string)
+        .collect();
+    client.write_all(format!("{}\r\nContent-Length: {}\r\n\r\n", head.join("\r\n"), body.len()).as_bytes())?;
+    client.write_all(&body)?;
+    client.flush()
+}
+
+/// The head and body of an HTTP message; a response without Content-Length runs to the end.
+fn read_message(stream: &mut TcpStream, response: bool) -> std::io::Result<(String, Vec<u8>)> {
+    let mut data = Vec::new();
+    let mut buf = [0u8; 8192];
+    let split = loop {
+        if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+        let n = stream.read(&mut buf)?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        data.extend_from_slice(&buf[..n]);
+    };
+    let head = String::from_utf8_lossy(&data[..split]).to_string();
+    let mut body = data[split + 4..].to_vec();
+    let length = head.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case("content-length").then(|| v.trim().parse::<usize>().ok()).flatten()
+    });
+    match length {
+        Some(length) => {
+            while body.len() < length {
+                let n = stream.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                body.extend_from_slice(&buf[..n]);
+            }
+        }
+        None if response => {
+            stream.read_to_end(&mut body)?;
+        }
+        None => {}
+    }
+    Ok((head, body))
+}
+
+fn with_connection_close(head: &str) -> String {
+    let mut lines: Vec<&str> = head.lines().filter(|l| !l.to_ascii_lowercase().starts_with("connection:")).collect();
+    lines.push("Connection: close");
+    format!("{}\r\n\r\n", lines.join("\r\n"))
+}
+
+/// `<![CDATA[a & b]]>` as `a &amp; b`.
+fn plain_xml(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("<![CDATA[") {
+        out.push_str(&rest[..start]);
+        let inner = &rest[start + 9..];
+        let end = inner.find("]]>").unwrap_or(inner.len());
+        out.push_str(&inner[..end].replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;"));
+        rest = inner.get(end + 3..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
 }

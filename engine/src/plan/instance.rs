@@ -225,7 +225,7 @@ impl InstancePlanner<'_> {
                 );
                 return None;
             };
-            let problems = check_planned(&schema.block, &effective, &planned);
+            let problems = check_planned(&schema.block, &effective, &planned, prior);
             if !problems.is_empty() {
                 for (path, problem) in problems {
                     diags.push(

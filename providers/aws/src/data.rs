@@ -1,5 +1,5 @@
 //! Data sources: `aws_region`, `aws_caller_identity`, `aws_availability_zones`, `aws_vpc`,
-//! `aws_subnets`, `aws_ami`.
+//! `aws_subnets`, `aws_ami`; the IAM, S3 and Route 53 ones live with their services.
 
 use std::collections::BTreeMap;
 
@@ -26,6 +26,10 @@ pub fn all() -> Vec<Box<dyn DataSource>> {
         Box::new(VpcData),
         Box::new(SubnetsData),
         Box::new(AmiData),
+        Box::new(crate::iam_data::PolicyDocument),
+        Box::new(crate::iam_data::RoleData),
+        Box::new(crate::s3_data::ObjectData),
+        Box::new(crate::route53_data::ZoneData),
     ]
 }
 

@@ -1,14 +1,16 @@
 //! What the aws resources share: the clients of a configured provider, AWS errors as
-//! diagnostics, tags (`tags`, `tags_all` with the provider's `default_tags`), and retries for
-//! AWS's eventual consistency.
+//! diagnostics, tags (`tags`, `tags_all` with the provider's `default_tags`), retries for
+//! AWS's eventual consistency, and overlapped reads where an API has no batch read.
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::Duration;
 
 use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
+use aws_smithy_types::date_time::Format;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use futures::StreamExt;
 use slipway_core::provider_kit::attr;
 use slipway_core::{Diagnostic, Type, Value};
 
@@ -111,15 +113,36 @@ where
         "InvalidClientTokenId" | "AuthFailure" | "SignatureDoesNotMatch" => {
             " The credentials are not valid for this account and region."
         }
+        "EntityAlreadyExists" | "BucketAlreadyExists" | "HostedZoneAlreadyExists" => {
+            " An object with this name exists already and slipway did not make it: import it (slipway import ADDRESS ID), or choose another name."
+        }
+        "BucketAlreadyOwnedByYou" => {
+            " The bucket is this account's already: import it (slipway import ADDRESS BUCKET)."
+        }
+        "DeleteConflict" => {
+            " Something is still attached (policies to a role, a role to an instance profile, a policy to roles or users); detach it first, or set force_detach_policies on the role."
+        }
+        "BucketNotEmpty" => {
+            " The bucket still holds objects or object versions; delete them first, or set force_destroy = true to have slipway empty it."
+        }
+        "HostedZoneNotEmpty" => {
+            " The zone still holds records besides its SOA and NS; delete them first, or set force_destroy = true on the zone."
+        }
+        "MalformedPolicyDocument" | "MalformedPolicy" => {
+            " The policy document is not valid IAM policy JSON; aws_iam_policy_document renders valid documents."
+        }
         _ => "",
     };
     let code_text = if code.is_empty() { String::new() } else { format!(" ({code})") };
     Diagnostic::error(format!("{operation} failed{code_text}"), format!("{subject}: {message}.{hint}"))
 }
 
-/// Whether an error says the object does not exist (`InvalidVpcID.NotFound`, ...).
+/// Whether an error says the object does not exist (`InvalidVpcID.NotFound`, IAM's
+/// `NoSuchEntity`, S3's `NoSuchBucket`, Route 53's `NoSuchHostedZone`, ...).
 pub fn is_not_found<E: ProvideErrorMetadata>(err: &E) -> bool {
-    err.code().is_some_and(|c| c.ends_with(".NotFound") || c.ends_with("NotFound"))
+    err.code().is_some_and(|c| {
+        c.ends_with("NotFound") || matches!(c, "NoSuchEntity" | "NoSuchBucket" | "NoSuchKey" | "NoSuchHostedZone")
+    })
 }
 
 /// Runs `read` again while it finds nothing: a just-created or just-changed object can take a
@@ -317,4 +340,50 @@ pub fn unique_name(prefix: &str) -> String {
 pub fn name_or_unique(planned: &Value, name: &str, prefix: &str, default_prefix: &str) -> String {
     configured_str(planned, name)
         .unwrap_or_else(|| unique_name(&configured_str(planned, prefix).unwrap_or_else(|| default_prefix.into())))
+}
+
+/// How many reads run at once where an API has no batch read: enough to overlap the round
+/// trips, few enough not to be throttled.
+pub const CONCURRENCY: usize = 16;
+
+/// Runs `read` on every item with bounded concurrency; the results in the items' order.
+pub async fn overlapped<I, T, F, Fut>(items: I, read: F) -> Result<Vec<T>, Diagnostic>
+where
+    I: IntoIterator,
+    F: FnMut(I::Item) -> Fut,
+    Fut: Future<Output = Result<T, Diagnostic>>,
+{
+    let results: Vec<Result<T, Diagnostic>> =
+        futures::stream::iter(items).map(read).buffered(CONCURRENCY).collect().await;
+    results.into_iter().collect()
+}
+
+/// The tags to set and the keys to remove to bring `before` to `after` (maps).
+pub fn tag_changes(before: &Value, after: &Value) -> (Vec<(String, String)>, Vec<String>) {
+    let old = before.as_entries().cloned().unwrap_or_default();
+    let new = after.as_entries().cloned().unwrap_or_default();
+    let removed = old.keys().filter(|k| !new.contains_key(*k)).cloned().collect();
+    let set = new
+        .iter()
+        .filter(|(k, v)| old.get(*k) != Some(*v))
+        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+        .collect();
+    (set, removed)
+}
+
+/// A date as RFC 3339, as terraform-provider-aws writes `create_date`.
+pub fn date(d: Option<&aws_smithy_types::DateTime>) -> Value {
+    Value::string(d.and_then(|d| d.fmt(Format::DateTime).ok()).unwrap_or_default())
+}
+
+/// A string attribute of `known` when it is a known string, else null: for what AWS does not
+/// report back (`name_prefix`).
+pub fn kept_str(known: &Value, name: &str) -> Value {
+    let v = slipway_core::provider_kit::attr(known, name);
+    if v.as_str().is_some() { v } else { Value::null(Type::String) }
+}
+
+/// A request shape that could not be built (a required field missing): a bug here, reported.
+pub fn build_error(what: &str, e: impl std::fmt::Display) -> Diagnostic {
+    Diagnostic::error(format!("Cannot build the {what} request"), e.to_string())
 }

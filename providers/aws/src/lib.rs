@@ -22,6 +22,13 @@ mod config;
 mod data;
 mod eip;
 mod elbv2_kit;
+mod iam_attachment;
+mod iam_data;
+mod iam_instance_profile;
+mod iam_kit;
+mod iam_policy;
+mod iam_role;
+mod iam_role_policy;
 mod instance;
 mod internet_gateway;
 mod key_pair;
@@ -30,8 +37,21 @@ mod launch_template;
 mod lb;
 mod lb_listener;
 mod lb_target_group;
+mod policy_json;
 mod resource;
+mod route53_data;
+mod route53_kit;
+mod route53_record;
+mod route53_zone;
 mod route_table;
+mod s3_bucket;
+mod s3_bucket_policy;
+mod s3_data;
+mod s3_encryption;
+mod s3_kit;
+mod s3_object;
+mod s3_public_access_block;
+mod s3_versioning;
 mod security_group;
 mod security_group_rule;
 mod sg_permissions;
@@ -82,6 +102,19 @@ impl AwsProvider {
             Box::new(lb::AwsLb),
             Box::new(lb_target_group::AwsLbTargetGroup),
             Box::new(lb_listener::AwsLbListener),
+            Box::new(iam_role::AwsIamRole),
+            Box::new(iam_policy::AwsIamPolicy),
+            Box::new(iam_role_policy::AwsIamRolePolicy),
+            Box::new(iam_attachment::AwsIamRolePolicyAttachment),
+            Box::new(iam_instance_profile::AwsIamInstanceProfile),
+            Box::new(s3_bucket::AwsS3Bucket),
+            Box::new(s3_versioning::AwsS3BucketVersioning),
+            Box::new(s3_encryption::AwsS3BucketEncryption),
+            Box::new(s3_public_access_block::AwsS3BucketPublicAccessBlock),
+            Box::new(s3_bucket_policy::AwsS3BucketPolicy),
+            Box::new(s3_object::AwsS3Object),
+            Box::new(route53_zone::AwsRoute53Zone),
+            Box::new(route53_record::AwsRoute53Record),
         ];
         let data_sources = data::all();
         let mut schema = ProviderSchema { provider: config::provider_block(), ..Default::default() };
@@ -149,6 +182,7 @@ impl Provider for AwsProvider {
             Err(d) => return PlanResponse { diagnostics: d.into(), ..Default::default() },
         };
         let block = &self.schema.resources[resource.type_name()].block;
+        let request = with_prior_spellings(resource, request);
         let defaults = resource.defaults();
         let mut response = plan_generic(block, &request, &defaults);
         if let Some(planned) = response.planned.take() {
@@ -247,4 +281,31 @@ impl Provider for AwsProvider {
         }
         response
     }
+}
+
+/// The request with each of the resource's [`Resource::equivalents`] configured as its prior
+/// value where the two mean the same (the engine accepts a prior value planned for a
+/// configuration that means the same).
+fn with_prior_spellings(resource: &dyn Resource, mut request: PlanRequest) -> PlanRequest {
+    let Some(prior) = &request.prior else { return request };
+    let mut config = request.config.as_entries().cloned().unwrap_or_default();
+    let mut proposed = request.proposed.as_entries().cloned().unwrap_or_default();
+    let mut changed = false;
+    for (name, same) in resource.equivalents() {
+        let (Some(old), Some(new)) =
+            (attr(prior, name).as_str().map(str::to_string), attr(&request.config, name).as_str().map(str::to_string))
+        else {
+            continue;
+        };
+        if old != new && same(&new, &old) {
+            config.insert(name.to_string(), Value::string(old.as_str()));
+            proposed.insert(name.to_string(), Value::string(old.as_str()));
+            changed = true;
+        }
+    }
+    if changed {
+        request.config = Value::object(config);
+        request.proposed = Value::object(proposed);
+    }
+    request
 }

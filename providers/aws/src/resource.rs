@@ -11,6 +11,9 @@ use slipway_core::{Diagnostic, Value};
 
 use crate::kit::Clients;
 
+/// Whether a configured value means the same as the prior one.
+pub type Equivalent = fn(&str, &str) -> bool;
+
 #[async_trait]
 pub trait Resource: Send + Sync {
     fn type_name(&self) -> &'static str;
@@ -20,6 +23,13 @@ pub trait Resource: Send + Sync {
     /// Values of optional attributes that AWS gives when they are left out.
     fn defaults(&self) -> BTreeMap<&'static str, Value> {
         BTreeMap::new()
+    }
+
+    /// Attributes whose prior value stands while the configured one means the same
+    /// (`same(configured, prior)`: a DNS name in another case or with a trailing dot), so that
+    /// the generic plan sees no change, and no replacement for a force-new one.
+    fn equivalents(&self) -> &'static [(&'static str, Equivalent)] {
+        &[]
     }
 
     /// Adjusts the generic plan (`planned`, by attribute) where the generic rule does not fit:

@@ -17,6 +17,7 @@ use slipway_core::provider_kit::{attr, mark_sensitive, plan_fresh, plan_generic,
 use slipway_core::schema::{ProviderSchema, ResourceSchema};
 use slipway_core::{Diagnostic, Value};
 
+pub mod backend_s3;
 mod config;
 mod data;
 mod eip;

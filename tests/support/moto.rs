@@ -44,6 +44,18 @@ impl Moto {
         aws_sdk_ec2::Client::from_conf(config)
     }
 
+    /// An S3 client of the emulator (by path: `localhost` has no DNS per bucket).
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        let config = aws_sdk_s3::config::Builder::new()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(&self.url)
+            .force_path_style(true)
+            .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
+            .build();
+        aws_sdk_s3::Client::from_conf(config)
+    }
+
     /// Makes a VPC through the SDK, as someone other than slipway would; its ID.
     pub fn create_vpc(&self, cidr: &str, tags: &[(&str, &str)]) -> String {
         let ec2 = self.ec2();

@@ -239,6 +239,7 @@ fn two_applies_started_together_run_one_after_the_other_20_times() {
     let (dir, bucket) = setup(&moto, "race", 30);
     let dir = dir.path();
     let mut last_serial = 0;
+    let mut refusals = 0;
     for round in 0..20 {
         let waiting = round % 2 == 0;
         let spawn = |n: usize| {
@@ -255,6 +256,7 @@ fn two_applies_started_together_run_one_after_the_other_20_times() {
             assert!(failed.is_empty(), "round {round}: with -lock-timeout both run: {failed:?}");
         } else {
             assert!(failed.len() <= 1, "round {round}: one of the two always runs: {results:?}");
+            refusals += failed.len();
             for (_, out) in failed {
                 assert!(
                     out.contains("locked by another run") && out.contains("OperationTypeApply"),
@@ -277,6 +279,8 @@ fn two_applies_started_together_run_one_after_the_other_20_times() {
             .collect();
         assert_eq!(inputs.len(), 1, "round {round}: every instance comes from the same run, never a mix: {inputs:?}");
     }
+    // Starting together, they overlap (here every time): the lock, not luck, kept them apart.
+    assert!(refusals > 0, "in 10 rounds without -lock-timeout, no run ever found the lock taken");
 }
 
 #[test]
@@ -406,4 +410,157 @@ fn partial_configuration_from_backend_config_and_migration_both_ways() {
     assert_eq!(back["lineage"], local["lineage"]);
     let (code, out) = run(dir, &["plan", "-detailed-exitcode"]);
     assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn a_run_killed_mid_apply_leaves_a_journal_that_the_next_read_replays() {
+    let moto = Moto::start();
+    let (dir, bucket) = setup(&moto, "journal", 400);
+    let dir = dir.path();
+    let lease = [("SLIPWAY_S3_LOCK_LEASE_SECONDS", "3")];
+    let mut apply = command(dir, &env(&lease))
+        .args(["apply", "-auto-approve", "-parallelism=2"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let journaled = loop {
+        let journal: Vec<String> = keys(&moto, &bucket).into_iter().filter(|k| k.contains(".journal/")).collect();
+        if journal.len() >= 3 {
+            break journal;
+        }
+        assert!(Instant::now() < deadline, "apply never journaled");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    apply.kill().expect("SIGKILL");
+    let _ = apply.wait();
+    let stored = state_json(&moto, &bucket, "app/terraform.tfstate");
+    let in_object = stored["resources"]
+        .as_array()
+        .map_or(0, |r| r.iter().map(|r| r["instances"].as_array().map_or(0, Vec::len)).sum());
+    let (code, out) = slipway_env(dir, &["state", "list"], &env(&lease));
+    assert_eq!(code, 0, "{out}");
+    let listed = out.lines().filter(|l| l.starts_with("terraform_data.item")).count();
+    assert!(
+        listed > in_object && listed >= journaled.len(),
+        "the journal's operations are in the state read ({listed} listed, {in_object} in the state object, {} journal objects)",
+        journaled.len()
+    );
+    // The next run takes the abandoned lease over, finishes the job and folds the journal in.
+    let (code, out) = slipway_env(dir, &["apply", "-auto-approve", "-lock-timeout=30s"], &env(&lease));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&format!("{} added", 400 - listed)), "only what was not journaled is created: {out}");
+    assert_eq!(keys(&moto, &bucket), ["app/terraform.tfstate"], "the journal is folded into the state");
+}
+
+/// `scripts/bench-state-s3`: lock, read, write and unlock of a 5,000-resource state through the
+/// real backend and state manager, and the heartbeat's requests while a lock is held (moto's
+/// recorder counts them). Ignored in normal runs: it holds a lock for a minute.
+#[test]
+#[ignore = "a benchmark: run scripts/bench-state-s3"]
+#[allow(clippy::print_stdout)]
+fn bench_state_s3() {
+    use slipway_core::backend::Backend;
+    use slipway_engine::lock::StateLock;
+    use slipway_engine::state::{InstanceObject, InstanceStatus, State, StateManager};
+    use std::sync::Arc;
+
+    let n: usize = std::env::var("BENCH_RESOURCES").ok().and_then(|v| v.parse().ok()).unwrap_or(5000);
+    let hold: u64 = std::env::var("BENCH_HOLD_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(61);
+    let rounds = 5;
+    let moto = Moto::start();
+    let bucket = bucket(&moto, "bench");
+    let settings: std::collections::BTreeMap<String, String> = [
+        ("bucket", bucket.as_str()),
+        ("key", "bench/terraform.tfstate"),
+        ("region", "us-east-1"),
+        ("endpoints.s3", moto.url.as_str()),
+        ("access_key", "testing"),
+        ("secret_key", "testing"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let s3 = slipway_provider_aws::backend_s3::S3Settings::from_map(&settings).expect("settings");
+    let lease = s3.lease.as_secs();
+    let backend: Arc<dyn Backend> =
+        Arc::new(runtime.block_on(slipway_provider_aws::backend_s3::connect(s3)).expect("connects"));
+
+    let mut state = State::new();
+    for i in 0..n {
+        let address = format!("aws_subnet.s[{i}]").parse().expect("address");
+        let object = InstanceObject {
+            provider: slipway_core::address::ProviderConfigAddr::root("aws"),
+            schema_version: 1,
+            attributes: serde_json::json!({
+                "id": format!("subnet-{i:017x}"),
+                "arn": format!("arn:aws:ec2:us-east-1:123456789012:subnet/subnet-{i:017x}"),
+                "vpc_id": "vpc-0123456789abcdef0",
+                "cidr_block": format!("10.{}.{}.0/24", i / 256, i % 256),
+                "availability_zone": "us-east-1a",
+                "map_public_ip_on_launch": false,
+                "owner_id": "123456789012",
+                "tags": { "Name": format!("s{i}") },
+                "tags_all": { "Name": format!("s{i}"), "ManagedBy": "slipway" },
+            }),
+            sensitive_paths: vec![],
+            private: vec![],
+            dependencies: vec![],
+            create_before_destroy: false,
+            status: InstanceStatus::Ready,
+        };
+        state.instances.insert(address, object);
+    }
+    let bytes = state.to_json();
+    runtime.block_on(backend.write("default", &bytes)).expect("seed");
+
+    let mut totals = [Duration::ZERO; 5];
+    for _ in 0..rounds {
+        runtime.block_on(async {
+            let t0 = Instant::now();
+            let lock = StateLock::acquire(backend.clone(), "default", "OperationTypeApply", Duration::ZERO)
+                .await
+                .expect("lock");
+            let t1 = Instant::now();
+            let (mut manager, _) = StateManager::load(backend.clone(), "default").await.expect("read");
+            let t2 = Instant::now();
+            manager.state_mut();
+            manager.persist(Path::new(".")).await.expect("write");
+            let t3 = Instant::now();
+            lock.release().await.expect("unlock");
+            let t4 = Instant::now();
+            for (total, d) in totals.iter_mut().zip([t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0]) {
+                *total += d;
+            }
+        });
+    }
+    let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0 / rounds as f64);
+    println!("state: {n} resources, {} bytes; mean of {rounds} rounds", bytes.len());
+    println!("| lock | read | write | unlock | total |");
+    println!("|---|---|---|---|---|");
+    println!("| {} | {} | {} | {} | {} |", ms(totals[0]), ms(totals[1]), ms(totals[2]), ms(totals[3]), ms(totals[4]));
+
+    // Heartbeat traffic: requests to the emulator while a lock is held and nothing else runs.
+    let post = |path: &str| {
+        let url = format!("{}/moto-api/recorder/{path}", moto.url);
+        std::process::Command::new("curl").args(["-s", "-X", "POST", &url]).output().expect("curl");
+    };
+    let lock = runtime
+        .block_on(StateLock::acquire(backend.clone(), "default", "OperationTypeApply", Duration::ZERO))
+        .expect("lock");
+    post("reset-recording");
+    post("start-recording");
+    std::thread::sleep(Duration::from_secs(hold));
+    post("stop-recording");
+    let url = format!("{}/moto-api/recorder/download-recording", moto.url);
+    let recording = std::process::Command::new("curl").args(["-s", &url]).output().expect("curl");
+    let requests = String::from_utf8_lossy(&recording.stdout).lines().filter(|l| !l.trim().is_empty()).count();
+    runtime.block_on(lock.release()).expect("unlock");
+    println!(
+        "heartbeat: {requests} request(s) in {hold} s while holding the lock (lease {lease} s, renewed every {} s): {:.2} per 30 s",
+        lease / 3,
+        requests as f64 * 30.0 / hold as f64
+    );
 }

@@ -319,6 +319,15 @@ impl S3Backend {
         }
     }
 
+    /// The object's ETag, or `None` when there is none.
+    async fn etag(&self, key: &str) -> Result<Option<String>, BackendError> {
+        match self.client.head_object().bucket(&self.settings.bucket).key(key).send().await {
+            Ok(out) => Ok(Some(out.e_tag().unwrap_or_default().to_string())),
+            Err(e) if status(&e) == Some(404) => Ok(None),
+            Err(e) => Err(self.storage("HeadObject", key, describe_error(&e))),
+        }
+    }
+
     async fn list(&self, prefix: &str) -> Result<Vec<String>, BackendError> {
         let mut keys = Vec::new();
         let mut pages =
@@ -435,9 +444,11 @@ impl Backend for S3Backend {
         let state = self.get(&key).await?;
         let journal_prefix = format!("{key}.journal/");
         let journal_keys = self.list(&journal_prefix).await?;
+        // Fetched several at a time, kept in order: replay order is the journal's order.
         let mut journal = Vec::new();
-        for jkey in &journal_keys {
-            if let Some((bytes, _)) = self.get(jkey).await? {
+        for chunk in journal_keys.chunks(16) {
+            let objects = futures::future::try_join_all(chunk.iter().map(|k| self.get(k))).await?;
+            for (bytes, _) in objects.into_iter().flatten() {
                 journal.extend(bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec));
             }
         }
@@ -464,7 +475,7 @@ impl Backend for S3Backend {
         let known = self.with_known(workspace, |k| k.state_etag.clone());
         let expected = match known {
             Some(etag) => etag,
-            None => self.get(&key).await?.map(|(_, etag)| etag),
+            None => self.etag(&key).await?,
         };
         let put = self.put(&key, state.to_vec());
         let put = match &expected {
@@ -584,6 +595,8 @@ impl Backend for S3Backend {
                 };
                 match serde_json::from_slice::<LeaseDoc>(&bytes) {
                     Ok(held) if held.info.id == id => etag,
+                    // A lock object nobody can read is reported with the ID "unknown".
+                    Err(_) if id == "unknown" => etag,
                     _ => return Err(BackendError::LockNotHeld(id.to_string())),
                 }
             }

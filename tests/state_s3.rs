@@ -329,6 +329,15 @@ fn the_holder_renews_its_lease_and_stops_writing_when_it_loses_it() {
     let (code, out) = finish(holder, "yes\n");
     assert_ne!(code, 0, "{out}");
     assert!(out.contains("taken over by another run"), "{out}");
+    let rescued: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("errored.tfstate")).expect("emergency file")).expect("json");
+    let inputs = |state: &serde_json::Value| -> Vec<serde_json::Value> {
+        state["resources"][0]["instances"]
+            .as_array()
+            .map_or(vec![], |i| i.iter().map(|i| i["attributes"]["input"].clone()).collect())
+    };
+    let stored: serde_json::Value = serde_json::from_slice(&before).expect("json");
+    assert_ne!(inputs(&rescued), inputs(&stored), "what the run did before it stopped is in the emergency file");
     assert_eq!(get(&moto, &bucket, "app/terraform.tfstate").expect("state").0, before, "the state is untouched");
     let lock: serde_json::Value = serde_json::from_slice(&get(&moto, &bucket, LOCK).expect("lock").0).expect("json");
     assert_eq!(lock["ID"], "intruder", "the lock of the new holder stays");

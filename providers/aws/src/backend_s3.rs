@@ -653,3 +653,55 @@ fn unknown_holder(path: &str) -> LockInfo {
         path: path.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn settings_have_terraforms_defaults() {
+        let s = S3Settings::from_map(&map(&[("bucket", "b"), ("key", "k/terraform.tfstate")])).expect("valid");
+        assert_eq!(s.workspace_key_prefix, "env:");
+        assert!(s.use_lockfile);
+        assert!(!s.encrypt);
+        assert!(!s.use_path_style);
+        assert_eq!(s.endpoint, None);
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let err =
+            S3Settings::from_map(&map(&[("key", "/k"), ("encrypt", "yes"), ("buckett", "b"), ("access_key", "a")]))
+                .expect_err("invalid");
+        for expected in [
+            "bucket is required",
+            "must not start or end",
+            "encrypt must be true or false",
+            "\"buckett\" is not a setting",
+            "access_key and secret_key",
+        ] {
+            assert!(err.contains(expected), "{expected:?} missing from {err}");
+        }
+    }
+
+    #[tokio::test]
+    async fn workspaces_live_under_the_prefix_as_in_terraform() {
+        let settings = S3Settings::from_map(&map(&[
+            ("bucket", "b"),
+            ("key", "app/terraform.tfstate"),
+            ("region", "us-east-1"),
+            ("endpoints.s3", "http://127.0.0.1:9"),
+            ("workspace_key_prefix", "ws"),
+        ]))
+        .expect("valid");
+        let backend = connect(settings).await.expect("connects without a request");
+        assert_eq!(backend.state_key("default"), "app/terraform.tfstate");
+        assert_eq!(backend.state_key("dev"), "ws/dev/app/terraform.tfstate");
+        assert_eq!(backend.lock_key("dev"), "ws/dev/app/terraform.tfstate.tflock");
+        assert_eq!(backend.describe("default"), "S3 state s3://b/app/terraform.tfstate");
+    }
+}

@@ -573,3 +573,62 @@ fn bench_state_s3() {
         requests as f64 * 30.0 / hold as f64
     );
 }
+
+#[test]
+fn encrypt_asks_s3_for_server_side_encryption() {
+    let moto = Moto::start();
+    let bucket = bucket(&moto, "sse");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    std::fs::write(dir.join("main.tf"), format!("{}{}", backend_block(&moto, &bucket), resources(1))).expect("write");
+    let (code, out) = run(dir, &["init", "-backend-config=encrypt=true"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = run(dir, &["apply", "-auto-approve"]);
+    assert_eq!(code, 0, "{out}");
+    let head =
+        block_on(moto.s3().head_object().bucket(&bucket).key("app/terraform.tfstate").send()).expect("head object");
+    assert_eq!(head.server_side_encryption().map(|s| s.as_str()), Some("AES256"));
+}
+
+#[test]
+fn workspaces_of_the_local_backend_live_in_slipway_tfstate_d() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    std::fs::write(dir.join("main.tf"), resources(1)).expect("write");
+    let (code, out) = run(dir, &["workspace", "new", "dev"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(dir.join("slipway.tfstate.d/dev/slipway.tfstate").exists());
+    let (code, out) = run(dir, &["apply", "-auto-approve"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("workspace = \"dev\""), "{out}");
+    let (code, out) = run(dir, &["workspace", "list"]);
+    assert_eq!((code, out.as_str()), (0, "  default\n* dev\n"));
+    let (code, out) = slipway_env(dir, &["workspace", "show"], &env(&[("TF_WORKSPACE", "default")]));
+    assert_eq!((code, out.trim()), (0, "default"), "TF_WORKSPACE overrides the selection");
+    let (code, out) = run(dir, &["workspace", "select", "default"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = run(dir, &["workspace", "delete", "-force", "dev"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!dir.join("slipway.tfstate.d/dev").exists());
+}
+
+#[test]
+fn ctrl_c_at_the_prompt_releases_the_lock() {
+    let moto = Moto::start();
+    let (dir, bucket) = setup(&moto, "sigint", 1);
+    let holder = apply_at_prompt(dir.path(), &moto, &bucket, &[]);
+    let pid = holder.id().to_string();
+    let sent = std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill");
+    assert!(sent.success());
+    // Standard input stays open: the interrupt, not an empty answer, ends the run.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut holder = holder;
+    while holder.try_wait().expect("wait").is_none() {
+        assert!(Instant::now() < deadline, "the interrupt did not stop the run");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (code, out) = finish(holder, "");
+    assert_eq!(code, 130, "{out}");
+    assert!(out.contains("releasing the state lock"), "{out}");
+    assert!(get(&moto, &bucket, LOCK).is_none(), "the lock is gone");
+}

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use slipway_core::backend::{Backend, BackendError};
@@ -36,6 +37,16 @@ pub struct StateStore {
     pub backend: Arc<dyn Backend>,
     pub workspace_name: String,
     pub runtime: tokio::runtime::Runtime,
+    /// Releases the lock on Ctrl-C outside apply's own handling (see [`set_applying`]).
+    interrupt: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+/// Whether apply's walker is running: it handles Ctrl-C itself (finishing what is in progress,
+/// then saving state and releasing the lock), so the lock's own handler stands aside.
+static APPLYING: AtomicBool = AtomicBool::new(false);
+
+pub fn set_applying(applying: bool) {
+    APPLYING.store(applying, Ordering::SeqCst);
 }
 
 /// Every provider this build of slipway includes.
@@ -123,7 +134,13 @@ impl StateStore {
             .build()
             .map_err(|e| format!("Error: could not start the runtime: {e}"))?;
         let backend = runtime.block_on(backend::open(&dir, record))?;
-        Ok(StateStore { backend, workspace_name: backend::current_workspace(&dir), dir, runtime })
+        Ok(StateStore {
+            backend,
+            workspace_name: backend::current_workspace(&dir),
+            dir,
+            runtime,
+            interrupt: std::sync::Mutex::new(None),
+        })
     }
 
     /// Takes the state lock unless `-lock=false`.
@@ -144,7 +161,10 @@ impl StateStore {
         let timeout = parse_duration(&args.lock_timeout)?;
         let acquired = self.runtime.block_on(StateLock::acquire(self.backend.clone(), workspace, operation, timeout));
         match acquired {
-            Ok(lock) => Ok(Some(lock)),
+            Ok(lock) => {
+                self.release_on_interrupt(workspace, lock.id());
+                Ok(Some(lock))
+            }
             Err(BackendError::Locked(info)) => Err(format!(
                 "Error acquiring the state lock\n\nThe state is locked by another run:\n  ID:        {}\n  Path:      {}\n  Operation: {}\n  Who:       {}\n  Version:   {}\n  Created:   {}{}\n\nWait for it to finish (-lock-timeout=5m waits), or, if it is gone, remove the lock with\n    slipway force-unlock {}",
                 info.id,
@@ -160,7 +180,35 @@ impl StateStore {
         }
     }
 
+    /// Ctrl-C while the lock is held (at a prompt, while planning): release it, then stop.
+    fn release_on_interrupt(&self, workspace: &str, id: &str) {
+        let backend = self.backend.clone();
+        let (workspace, id) = (workspace.to_string(), id.to_string());
+        let task = self.runtime.spawn(async move {
+            while tokio::signal::ctrl_c().await.is_ok() {
+                if APPLYING.load(Ordering::SeqCst) {
+                    continue;
+                }
+                eprintln!("\nInterrupt received: releasing the state lock and stopping.");
+                if let Err(e) = backend.unlock(&workspace, &id).await {
+                    eprintln!("Error releasing the state lock: {e}");
+                }
+                std::process::exit(130);
+            }
+        });
+        if let Ok(mut slot) = self.interrupt.lock()
+            && let Some(old) = slot.replace(task)
+        {
+            old.abort();
+        }
+    }
+
     pub fn release(&self, lock: Option<StateLock>) {
+        if let Ok(mut slot) = self.interrupt.lock()
+            && let Some(task) = slot.take()
+        {
+            task.abort();
+        }
         if let Some(lock) = lock
             && let Err(e) = self.runtime.block_on(lock.release())
         {

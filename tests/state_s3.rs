@@ -408,6 +408,16 @@ fn partial_configuration_from_backend_config_and_migration_both_ways() {
     let (code, out) = run(dir, &["plan"]);
     assert_ne!(code, 0);
     assert!(out.contains("Backend configuration changed"), "{out}");
+    // The state commands trust what init recorded when the configuration does not parse.
+    std::fs::write(dir.join("broken.tf"), "resource \"terraform_data\" {").expect("write");
+    let (code, out) = run(dir, &["state", "list"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out.lines().count(), 2, "{out}");
+    std::fs::remove_file(dir.join("broken.tf")).expect("remove");
+    let (code, out) = run(dir, &["init", "-reconfigure", &bucket_arg, "-backend-config=s3.hcl"]);
+    assert_eq!(code, 0, "-reconfigure takes the new settings as they are: {out}");
+    let (code, out) = run(dir, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 0, "{out}");
 
     // And back to local state.
     std::fs::write(dir.join("main.tf"), resources(2)).expect("write");

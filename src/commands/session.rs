@@ -117,6 +117,12 @@ impl StateStore {
         // Only the backend block matters here: errors elsewhere in the configuration must not
         // stand between a user and the state.
         let workspace = Workspace::load();
+        if workspace.diagnostics.has_errors()
+            && let Some(record) = backend::read_record(&workspace.dir)?
+        {
+            // The backend block may be what does not parse: trust what init recorded.
+            return StateStore::with_record(workspace.dir, &record);
+        }
         StateStore::open_in(workspace.dir, workspace.config.module.terraform.backend.as_ref())
     }
 

@@ -54,6 +54,48 @@ pub enum Command {
     Graph(GraphArgs),
     /// Bring an existing object under management: slipway import ADDRESS ID.
     Import(ImportArgs),
+    /// Work with workspaces: list, new, select, show, delete.
+    #[command(subcommand)]
+    Workspace(WorkspaceCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkspaceCommand {
+    /// List the workspaces; the selected one is marked with *.
+    List,
+    /// Show the selected workspace.
+    Show,
+    /// Create a workspace and select it.
+    New(WorkspaceNewArgs),
+    /// Select a workspace.
+    Select(WorkspaceSelectArgs),
+    /// Delete a workspace and its state.
+    Delete(WorkspaceDeleteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WorkspaceNewArgs {
+    #[command(flatten)]
+    pub lock: LockArgs,
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkspaceSelectArgs {
+    /// Create the workspace when it does not exist.
+    #[arg(long)]
+    pub or_create: bool,
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkspaceDeleteArgs {
+    /// Delete even when the workspace's state still has resources.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    pub name: String,
 }
 
 #[derive(Debug, Args)]
@@ -203,6 +245,20 @@ pub struct InitArgs {
     pub no_color: bool,
     #[arg(long, value_name = "BOOL", default_value = "true", action = clap::ArgAction::Set)]
     pub input: bool,
+    /// Backend settings beyond the block's: KEY=VALUE, or a file of HCL attributes. May be repeated.
+    #[arg(long = "backend-config", value_name = "KEY=VALUE|FILE")]
+    pub backend_config: Vec<String>,
+    /// Copy the state of the previous backend to the new one.
+    #[arg(long)]
+    pub migrate_state: bool,
+    /// Use the backend as configured, ignoring the previous one and its state.
+    #[arg(long)]
+    pub reconfigure: bool,
+    /// With -migrate-state: overwrite state that the new backend already has.
+    #[arg(long)]
+    pub force_copy: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
 }
 
 /// What plan, apply and destroy share.

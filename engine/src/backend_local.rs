@@ -207,6 +207,16 @@ impl Backend for LocalBackend {
         })
         .await
     }
+
+    async fn delete_workspace(&self, workspace: &str) -> Result<(), BackendError> {
+        let dir = self.dir.join(WORKSPACES_DIR).join(workspace);
+        blocking(move || match std::fs::remove_dir_all(&dir) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(storage("could not remove", &dir, e)),
+        })
+        .await
+    }
 }
 
 fn read_lock(path: &Path) -> Result<Option<LockInfo>, BackendError> {

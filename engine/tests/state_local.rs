@@ -218,6 +218,9 @@ impl Backend for FailingWrites {
     async fn workspaces(&self) -> Result<Vec<String>, BackendError> {
         self.0.workspaces().await
     }
+    async fn delete_workspace(&self, workspace: &str) -> Result<(), BackendError> {
+        self.0.delete_workspace(workspace).await
+    }
 }
 
 #[tokio::test]

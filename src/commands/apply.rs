@@ -211,6 +211,7 @@ fn finish(
     let mut evaluator = evaluated
         .map(|module| ApplyEvaluator::new(&session.workspace.config, &session.workspace.sources, settings, module));
     let cancel = Arc::new(AtomicBool::new(false));
+    super::session::set_applying(true);
     let watcher = {
         let cancel = cancel.clone();
         session.store.runtime.spawn(async move {
@@ -246,6 +247,7 @@ fn finish(
     watcher.abort();
     hook.finish();
     let persisted = session.store.runtime.block_on(manager.persist(&session.store.dir));
+    super::session::set_applying(false);
     let mut diags = outcome.diagnostics;
     if let Err(e) = persisted {
         diags.push(slipway_core::Diagnostic::error("Failed to save state", e.to_string()));

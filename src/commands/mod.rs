@@ -2,6 +2,7 @@
 //! result and returns the process exit code.
 
 mod apply;
+mod backend;
 mod console;
 mod fmt;
 mod force_unlock;
@@ -17,6 +18,7 @@ mod show;
 mod state;
 mod validate;
 mod version;
+mod workspace;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -50,6 +52,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::State(command) => state::run(&command),
         Command::ForceUnlock(args) => force_unlock::run(&args),
         Command::Graph(args) => graph::run(&args),
+        Command::Workspace(command) => workspace::run(&command),
     }
 }
 
@@ -82,7 +85,7 @@ impl Workspace {
             fs,
             working_dir: self.dir.clone(),
             root_dir: self.dir.clone(),
-            workspace: std::env::var("TF_WORKSPACE").unwrap_or_else(|_| "default".into()),
+            workspace: backend::current_workspace(&self.dir),
             impure_unknown: validating,
             validating,
             observer: None,

@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use slipway_core::backend::{Backend, BackendError};
-use slipway_engine::backend_local::LocalBackend;
 use slipway_engine::lock::StateLock;
 use slipway_engine::providers::{ConfigureContext, ProviderSet, configure_providers};
 use slipway_engine::state::{State, StateManager};
@@ -16,8 +16,10 @@ use slipway_lang::fs::OsFileSystem;
 use slipway_lang::vars::{CliVar, collect_inputs};
 
 use super::Workspace;
+use super::backend::{self, BackendRecord};
 use crate::cli::{LockArgs, VarArgs};
 use crate::diagnostics::{print_diagnostics, print_plain_error};
+use slipway_lang::config::BackendConfig;
 
 pub struct Session {
     pub workspace: Workspace,
@@ -35,6 +37,16 @@ pub struct StateStore {
     pub backend: Arc<dyn Backend>,
     pub workspace_name: String,
     pub runtime: tokio::runtime::Runtime,
+    /// Releases the lock on Ctrl-C outside apply's own handling (see [`set_applying`]).
+    interrupt: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+/// Whether apply's walker is running: it handles Ctrl-C itself (finishing what is in progress,
+/// then saving state and releasing the lock), so the lock's own handler stands aside.
+static APPLYING: AtomicBool = AtomicBool::new(false);
+
+pub fn set_applying(applying: bool) {
+    APPLYING.store(applying, Ordering::SeqCst);
 }
 
 /// Every provider this build of slipway includes.
@@ -65,7 +77,7 @@ impl Session {
             print_diagnostics(&workspace.diagnostics, &workspace.sources, no_color);
             return None;
         }
-        let store = match StateStore::open_in(dir) {
+        let store = match StateStore::open_in(dir, workspace.config.module.terraform.backend.as_ref()) {
             Ok(store) => store,
             Err(message) => {
                 let _ = print_plain_error(&message);
@@ -102,42 +114,107 @@ impl Session {
 impl StateStore {
     /// The state of the working directory.
     pub fn open() -> Result<StateStore, String> {
-        StateStore::open_in(std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")))
+        // Only the backend block matters here: errors elsewhere in the configuration must not
+        // stand between a user and the state.
+        let workspace = Workspace::load();
+        if workspace.diagnostics.has_errors()
+            && let Some(record) = backend::read_record(&workspace.dir)?
+        {
+            // The backend block may be what does not parse: trust what init recorded.
+            return StateStore::with_record(workspace.dir, &record);
+        }
+        StateStore::open_in(workspace.dir, workspace.config.module.terraform.backend.as_ref())
     }
 
-    fn open_in(dir: PathBuf) -> Result<StateStore, String> {
+    /// The state of `dir` in the backend that `block` and `init` chose.
+    pub fn open_in(dir: PathBuf, block: Option<&BackendConfig>) -> Result<StateStore, String> {
+        let record = backend::resolve(&dir, block)?;
+        StateStore::with_record(dir, &record)
+    }
+
+    /// The state of `dir` in the backend `record` describes.
+    pub fn with_record(dir: PathBuf, record: &BackendRecord) -> Result<StateStore, String> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .map_err(|e| format!("Error: could not start the runtime: {e}"))?;
+        let backend = runtime.block_on(backend::open(&dir, record))?;
         Ok(StateStore {
-            backend: Arc::new(LocalBackend::new(dir.clone())),
+            backend,
+            workspace_name: backend::current_workspace(&dir),
             dir,
-            workspace_name: std::env::var("TF_WORKSPACE").unwrap_or_else(|_| "default".into()),
             runtime,
+            interrupt: std::sync::Mutex::new(None),
         })
     }
 
     /// Takes the state lock unless `-lock=false`.
     pub fn lock(&self, args: &LockArgs, operation: &str) -> Result<Option<StateLock>, String> {
+        self.lock_workspace(args, &self.workspace_name, operation)
+    }
+
+    /// Takes the lock of another workspace's state unless `-lock=false`.
+    pub fn lock_workspace(
+        &self,
+        args: &LockArgs,
+        workspace: &str,
+        operation: &str,
+    ) -> Result<Option<StateLock>, String> {
         if !args.lock {
             return Ok(None);
         }
         let timeout = parse_duration(&args.lock_timeout)?;
-        let acquired =
-            self.runtime.block_on(StateLock::acquire(self.backend.clone(), &self.workspace_name, operation, timeout));
+        let acquired = self.runtime.block_on(StateLock::acquire(self.backend.clone(), workspace, operation, timeout));
         match acquired {
-            Ok(lock) => Ok(Some(lock)),
+            Ok(lock) => {
+                self.release_on_interrupt(workspace, lock.id());
+                Ok(Some(lock))
+            }
             Err(BackendError::Locked(info)) => Err(format!(
-                "Error acquiring the state lock\n\nThe state is locked by another run:\n  ID:        {}\n  Path:      {}\n  Operation: {}\n  Who:       {}\n  Version:   {}\n  Created:   {}\n\nWait for it to finish, or, if it is gone, remove the lock with\n    slipway force-unlock {}",
-                info.id, info.path, info.operation, info.who, info.version, info.created, info.id
+                "Error acquiring the state lock\n\nThe state is locked by another run:\n  ID:        {}\n  Path:      {}\n  Operation: {}\n  Who:       {}\n  Version:   {}\n  Created:   {}{}\n\nWait for it to finish (-lock-timeout=5m waits), or, if it is gone, remove the lock with\n    slipway force-unlock {}",
+                info.id,
+                info.path,
+                info.operation,
+                info.who,
+                info.version,
+                info.created,
+                age(&info.created),
+                info.id
             )),
             Err(e) => Err(format!("Error acquiring the state lock: {e}")),
         }
     }
 
+    /// Ctrl-C while the lock is held (at a prompt, while planning): release it, then stop.
+    fn release_on_interrupt(&self, workspace: &str, id: &str) {
+        let backend = self.backend.clone();
+        let (workspace, id) = (workspace.to_string(), id.to_string());
+        let task = self.runtime.spawn(async move {
+            while tokio::signal::ctrl_c().await.is_ok() {
+                if APPLYING.load(Ordering::SeqCst) {
+                    continue;
+                }
+                eprintln!("\nInterrupt received: releasing the state lock and stopping.");
+                if let Err(e) = backend.unlock(&workspace, &id).await {
+                    eprintln!("Error releasing the state lock: {e}");
+                }
+                std::process::exit(130);
+            }
+        });
+        if let Ok(mut slot) = self.interrupt.lock()
+            && let Some(old) = slot.replace(task)
+        {
+            old.abort();
+        }
+    }
+
     pub fn release(&self, lock: Option<StateLock>) {
+        if let Ok(mut slot) = self.interrupt.lock()
+            && let Some(task) = slot.take()
+        {
+            task.abort();
+        }
         if let Some(lock) = lock
             && let Err(e) = self.runtime.block_on(lock.release())
         {
@@ -150,6 +227,19 @@ impl StateStore {
             .block_on(StateManager::load(self.backend.clone(), &self.workspace_name))
             .map(|(manager, _)| manager)
             .map_err(|e| format!("Error loading state: {e}"))
+    }
+}
+
+/// How long ago an RFC 3339 time was: ` (42s ago)`, or nothing when it cannot be read.
+fn age(created: &str) -> String {
+    let Ok(then) = chrono::DateTime::parse_from_rfc3339(created) else {
+        return String::new();
+    };
+    let seconds = (chrono::Utc::now() - then.to_utc()).num_seconds().max(0);
+    match seconds {
+        0..120 => format!(" ({seconds}s ago)"),
+        120..7200 => format!(" ({}m ago)", seconds / 60),
+        _ => format!(" ({}h ago)", seconds / 3600),
     }
 }
 

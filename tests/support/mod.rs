@@ -10,16 +10,28 @@ use std::path::Path;
 /// Runs `slipway ARGS` in `dir` as a user would, without colour and with no AWS profile or
 /// instance metadata to fall back on; the exit code and everything it printed.
 pub fn slipway(dir: &Path, args: &[&str]) -> (i32, String) {
-    let out = assert_cmd::Command::cargo_bin("slipway")
-        .expect("slipway binary")
+    slipway_env(dir, args, &[])
+}
+
+/// [`slipway`] with more environment variables.
+pub fn slipway_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+    let out = command(dir, env).args(args).output().expect("runs");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// The `slipway` process as [`slipway`] runs it, for a test that needs to hold it (to kill it,
+/// or to feed its standard input).
+pub fn command(dir: &Path, env: &[(&str, &str)]) -> std::process::Command {
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("slipway"));
+    command
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env_remove("TF_WORKSPACE")
-        .env_remove("AWS_PROFILE")
-        .args(args)
-        .output()
-        .expect("runs");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    (out.status.code().unwrap_or(-1), text)
+        .env_remove("AWS_PROFILE");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command
 }

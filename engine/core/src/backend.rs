@@ -68,5 +68,9 @@ pub trait Backend: Send + Sync {
     /// The lock held on the state, if any.
     async fn lock_info(&self, workspace: &str) -> Result<Option<LockInfo>, BackendError>;
 
+    /// Every workspace with a state, `default` first.
     async fn workspaces(&self) -> Result<Vec<String>, BackendError>;
+
+    /// Removes the state (and journal) of a workspace other than `default`.
+    async fn delete_workspace(&self, workspace: &str) -> Result<(), BackendError>;
 }

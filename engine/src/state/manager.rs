@@ -90,12 +90,15 @@ impl StateManager {
     }
 
     /// Records one completed operation: in memory, and durably in the journal.
+    ///
+    /// The operation happened whether or not its record could be stored: it goes into the state
+    /// in memory either way, so that the final write (or the emergency file) still has it.
     pub async fn record(&mut self, entry: JournalEntry) -> Result<(), PersistError> {
         let line = entry.encode(&self.state.lineage, self.base_serial);
-        self.backend.append_journal(&self.workspace, &line).await?;
+        let appended = self.backend.append_journal(&self.workspace, &line).await;
         entry.apply_to(&mut self.state);
         self.dirty = true;
-        Ok(())
+        appended.map_err(PersistError::from)
     }
 
     /// Records several completed operations with one durable append (group commit: operations
@@ -108,12 +111,12 @@ impl StateManager {
         for entry in &entries {
             bytes.extend(entry.encode(&self.state.lineage, self.base_serial));
         }
-        self.backend.append_journal(&self.workspace, &bytes).await?;
+        let appended = self.backend.append_journal(&self.workspace, &bytes).await;
         for entry in entries {
             entry.apply_to(&mut self.state);
         }
         self.dirty = true;
-        Ok(())
+        appended.map_err(PersistError::from)
     }
 
     /// Writes the state as it is when the backend has none yet, so that its lineage is stored

@@ -18,6 +18,7 @@ use slipway_core::schema::{ProviderSchema, ResourceSchema};
 use slipway_core::{Diagnostic, Value};
 
 mod autoscaling_group;
+pub mod backend_s3;
 mod config;
 mod data;
 mod eip;

@@ -17,8 +17,6 @@ use slipway_core::{Diagnostic, Type, Value};
 use crate::config::Settings;
 
 /// The clients of one configured provider.
-// Some services' resources are still landing (issues 4 and 5); every client is used then.
-#[allow(dead_code)]
 #[derive(Clone, Debug)]
 pub struct Clients {
     pub settings: Settings,

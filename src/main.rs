@@ -28,6 +28,7 @@ macro_rules! outln {
 mod cli;
 mod commands;
 mod diagnostics;
+mod json_ui;
 mod progress;
 mod render;
 

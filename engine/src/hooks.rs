@@ -62,3 +62,13 @@ pub trait Hook: Send + Sync {
 pub struct Quiet;
 
 impl Hook for Quiet {}
+
+/// What planning reports while it runs: each refresh batch (one provider call for many
+/// instances of one type) as it starts and as it completes. `ids` pairs each instance with
+/// its `id` attribute, when it has one.
+pub trait PlanHook: Send + Sync {
+    fn refresh_started(&self, _instances: &[(ResourceInstanceAddr, Option<String>)]) {}
+    fn refresh_completed(&self, _instances: &[(ResourceInstanceAddr, Option<String>)], _elapsed: Duration) {}
+}
+
+impl PlanHook for Quiet {}

@@ -119,7 +119,7 @@ fn apply_with_lock(
                 Ok(options) => options,
                 Err(message) => return fail(&message),
             };
-            let mut planned = make_plan(session, manager.state(), &options);
+            let mut planned = make_plan(session, manager.state(), &options, &slipway_engine::hooks::Quiet);
             for denied in super::policy::deny_destroy(&planned.plan, &flags.deny_destroy) {
                 planned.plan.diagnostics.push(denied);
             }

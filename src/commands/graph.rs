@@ -75,7 +75,7 @@ fn execution_graph(args: &GraphArgs) -> ExitCode {
                 Err(message) => return fail(&message),
             };
             let options = PlanOptions { refresh: true, ..PlanOptions::default() };
-            let planned = make_plan(&session, manager.state(), &options);
+            let planned = make_plan(&session, manager.state(), &options, &slipway_engine::hooks::Quiet);
             print_diagnostics(&planned.plan.diagnostics, &session.workspace.sources, false);
             if planned.plan.diagnostics.has_errors() {
                 return ExitCode::from(1);

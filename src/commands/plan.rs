@@ -8,6 +8,8 @@ use slipway_engine::plan::{PlanContext, PlanMode, PlanOptions, Planned, plan};
 use slipway_engine::state::State;
 use slipway_lang::fs::OsFileSystem;
 
+use slipway_engine::hooks::{PlanHook, Quiet};
+
 use super::session::Session;
 use crate::cli::{PlanArgs, PlanFlags};
 use crate::diagnostics::{print_diagnostics, print_plain_error};
@@ -34,16 +36,25 @@ fn plan_with_lock(session: &Session, args: &PlanArgs, options: &PlanOptions) -> 
         Ok(manager) => manager,
         Err(message) => return fail(&message),
     };
-    let mut planned = make_plan(session, manager.state(), options);
+    let stream = args.json.then(crate::json_ui::JsonUi::start);
+    let hook: &dyn PlanHook = match &stream {
+        Some(ui) => ui,
+        None => &Quiet,
+    };
+    let mut planned = make_plan(session, manager.state(), options, hook);
     for denied in super::policy::deny_destroy(&planned.plan, &args.flags.deny_destroy) {
         planned.plan.diagnostics.push(denied);
     }
-    print_diagnostics(&planned.plan.diagnostics, &session.workspace.sources, session.no_color);
+    if let Some(ui) = &stream {
+        ui.diagnostics(&planned.plan.diagnostics);
+    } else {
+        print_diagnostics(&planned.plan.diagnostics, &session.workspace.sources, session.no_color);
+    }
     if planned.plan.diagnostics.has_errors() {
         return ExitCode::from(1);
     }
-    if args.json {
-        outln!("{}", crate::render::plan_to_json(&planned.plan));
+    if let Some(ui) = &stream {
+        ui.plan(&planned.plan);
     } else {
         out!(
             "{}",
@@ -77,7 +88,7 @@ fn plan_with_lock(session: &Session, args: &PlanArgs, options: &PlanOptions) -> 
 }
 
 /// Plans with the session's configuration against `state`.
-pub fn make_plan(session: &Session, state: &State, options: &PlanOptions) -> Planned {
+pub fn make_plan(session: &Session, state: &State, options: &PlanOptions, hook: &dyn PlanHook) -> Planned {
     let configured = session.provider_configuration(state);
     if configured.has_errors() {
         let plan = slipway_engine::plan::Plan { diagnostics: configured.sorted(), ..Default::default() };
@@ -93,6 +104,7 @@ pub fn make_plan(session: &Session, state: &State, options: &PlanOptions) -> Pla
         state,
         providers: &session.providers,
         runtime: session.store.runtime.handle(),
+        hook,
     };
     let mut planned = plan(&ctx, options);
     // Loading problems (warnings, since errors stop earlier) belong with the plan's.

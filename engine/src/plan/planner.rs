@@ -52,6 +52,8 @@ pub struct PlanContext<'a> {
     pub providers: &'a ProviderSet,
     /// The runtime the provider calls run on; `plan` itself must be called outside it.
     pub runtime: &'a tokio::runtime::Handle,
+    /// Told of refreshes as they happen (`plan -json` streams them).
+    pub hook: &'a dyn crate::hooks::PlanHook,
 }
 
 /// A plan and the module tree its evaluation produced (apply evaluates further from it).
@@ -65,7 +67,7 @@ pub fn plan(ctx: &PlanContext<'_>, options: &PlanOptions) -> Planned {
     let mut prior = decode_state(ctx.state, ctx.providers, &mut diags);
     let moves = apply_moved(ctx.config, ctx.sources, &mut prior, &mut diags);
     if options.refresh {
-        ctx.runtime.block_on(refresh(&mut prior, ctx.providers, &mut diags));
+        ctx.runtime.block_on(refresh(&mut prior, ctx.providers, ctx.hook, &mut diags));
     }
     // Imported objects were read just now: they join the prior state after its refresh.
     let imports = match options.mode {

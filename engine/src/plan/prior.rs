@@ -115,6 +115,7 @@ pub fn encode_object(value: &Value) -> (serde_json::Value, Vec<String>) {
 pub async fn refresh(
     prior: &mut BTreeMap<ResourceInstanceAddr, PriorInstance>,
     providers: &ProviderSet,
+    hook: &dyn crate::hooks::PlanHook,
     diags: &mut Diagnostics,
 ) {
     let mut batches: BTreeMap<(ProviderConfigAddr, String), Vec<ResourceInstanceAddr>> = BTreeMap::new();
@@ -135,8 +136,18 @@ pub async fn refresh(
                 Some(ReadInstance { address: a.clone(), prior: p.saved.clone(), private: p.object.private.clone() })
             })
             .collect();
+        let reported: Vec<(ResourceInstanceAddr, Option<String>)> = addrs
+            .iter()
+            .map(|a| {
+                let id = prior.get(a).and_then(|p| p.saved.get_attr("id")).and_then(|v| v.as_str()).map(str::to_string);
+                (a.clone(), id)
+            })
+            .collect();
         Some(async move {
+            hook.refresh_started(&reported);
+            let started = std::time::Instant::now();
             let response = provider.read_batch(ReadBatchRequest { type_name, instances }).await;
+            hook.refresh_completed(&reported, started.elapsed());
             (provider_name, addrs, response)
         })
     });

@@ -245,6 +245,7 @@ impl Harness {
             state: manager.state(),
             providers: &providers,
             runtime: self.runtime.handle(),
+            hook: &slipway_engine::hooks::Quiet,
         };
         let planned = plan(&ctx, options);
         assert!(!planned.plan.diagnostics.has_errors(), "{:?}", planned.plan.diagnostics);

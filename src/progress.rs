@@ -59,7 +59,7 @@ fn seconds(elapsed: Duration) -> String {
 impl ProgressLines {
     /// `operations`: how many operations the apply will run.
     pub fn new(operations: usize, no_color: bool) -> ProgressLines {
-        let show = operations > 0 && std::io::stdout().is_terminal() && !no_color;
+        let show = operations > 0 && std::io::stdout().is_terminal() && !no_color && !crate::render::in_ci();
         let bar = show.then(|| {
             let bar = ProgressBar::new(operations as u64);
             let style = ProgressStyle::with_template("{spinner} [{elapsed}] {wide_bar} {pos}/{len} operations")

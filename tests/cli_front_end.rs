@@ -10,7 +10,7 @@ use assert_cmd::Command;
 
 fn slipway(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("slipway").expect("slipway binary");
-    cmd.current_dir(dir).env("NO_COLOR", "1").env_remove("TF_WORKSPACE");
+    cmd.current_dir(dir).env("NO_COLOR", "1").env_remove("TF_WORKSPACE").env_remove("CI");
     cmd
 }
 

@@ -11,7 +11,7 @@ use assert_cmd::Command;
 
 fn slipway(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("slipway").expect("slipway binary");
-    cmd.current_dir(dir).env("NO_COLOR", "1").env_remove("TF_WORKSPACE");
+    cmd.current_dir(dir).env("NO_COLOR", "1").env_remove("TF_WORKSPACE").env_remove("CI");
     cmd
 }
 
@@ -170,5 +170,30 @@ fn deny_destroy_protects_matching_addresses_from_plan_and_apply() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("terraform_data.db is protected"), "{out}");
     let (code, out) = both_streams(d, &["apply", "-deny-destroy=*.nothing", "tfplan"]);
+    assert_eq!(code, 0, "{out}");
+}
+
+/// Non-interactive runs never wait for an answer: with `-input=false` or `CI` set, an apply that
+/// would ask for approval fails at once, saying how to approve; nothing is applied.
+#[test]
+fn an_apply_that_cannot_ask_fails_instead_of_waiting() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    std::fs::write(d.join("main.tf"), "resource \"terraform_data\" \"a\" {}\n").expect("write");
+    let (code, out) = both_streams(d, &["apply", "-input=false"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("No approval") && out.contains("-auto-approve"), "{out}");
+    let out = slipway(d).env("CI", "true").args(["apply"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("No approval")
+            || String::from_utf8_lossy(&out.stdout).contains("No approval")
+    );
+    assert!(
+        !d.join("slipway.tfstate").exists()
+            || !std::fs::read_to_string(d.join("slipway.tfstate")).unwrap_or_default().contains("terraform_data"),
+        "nothing applied"
+    );
+    let (code, out) = both_streams(d, &["apply", "-input=false", "-auto-approve"]);
     assert_eq!(code, 0, "{out}");
 }

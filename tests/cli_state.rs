@@ -15,7 +15,7 @@ use slipway_engine::state::{JournalEntry, StateManager};
 
 fn slipway(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("slipway").expect("slipway binary");
-    cmd.current_dir(dir).env("NO_COLOR", "1").env_remove("TF_WORKSPACE");
+    cmd.current_dir(dir).env("NO_COLOR", "1").env_remove("TF_WORKSPACE").env_remove("CI");
     cmd
 }
 

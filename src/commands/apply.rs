@@ -150,9 +150,16 @@ fn apply_with_lock(
                 }
                 return ExitCode::SUCCESS;
             }
-            if !args.auto_approve && kind != Kind::Refresh && !confirm(kind) {
-                outln!("\nApply cancelled.");
-                return ExitCode::from(1);
+            if !args.auto_approve && kind != Kind::Refresh {
+                if !flags.input || crate::render::in_ci() {
+                    return fail(
+                        "Error: No approval\n\nslipway asks before it changes anything, and cannot ask here (-input=false, or CI is set). Run with -auto-approve, or save the plan with slipway plan -out=FILE and apply that file.",
+                    );
+                }
+                if !confirm(kind) {
+                    outln!("\nApply cancelled.");
+                    return ExitCode::from(1);
+                }
             }
             (planned.plan, planned.evaluated)
         }

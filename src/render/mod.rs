@@ -20,6 +20,12 @@ pub use plan::render_plan_with_schemas;
 pub use plan::{Schemas, render_plan};
 pub use plan_json::plan_to_json;
 
+/// Whether this runs in a CI job (`CI` set to anything but `false`/`0`, as CI systems set it):
+/// slipway then never asks a question and draws no progress bar.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
 /// Colour only on a terminal, and never with -no-color or NO_COLOR.
 pub fn use_color(no_color: bool) -> bool {
     use std::io::IsTerminal;

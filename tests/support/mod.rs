@@ -29,7 +29,9 @@ pub fn command(dir: &Path, env: &[(&str, &str)]) -> std::process::Command {
         .env("NO_COLOR", "1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env_remove("TF_WORKSPACE")
-        .env_remove("AWS_PROFILE");
+        .env_remove("AWS_PROFILE")
+        // Tests answer prompts themselves, also when the suite runs in a CI job.
+        .env_remove("CI");
     for (k, v) in env {
         command.env(k, v);
     }

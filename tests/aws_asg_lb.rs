@@ -16,16 +16,13 @@ use std::path::Path;
 
 use aws_sdk_ec2::types::{InstanceType, RequestLaunchTemplateData};
 use support::moto::Moto;
+use support::rt;
 use support::slipway;
 
 fn output(dir: &Path, name: &str) -> String {
     let (code, value) = slipway(dir, &["output", "-raw", name]);
     assert_eq!(code, 0, "output {name}: {value}");
     value
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
 }
 
 /// A launch template made through the EC2 SDK (the `aws_launch_template` resource lands

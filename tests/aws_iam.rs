@@ -12,16 +12,13 @@ mod support;
 use std::path::Path;
 
 use support::moto::Moto;
+use support::rt;
 use support::slipway;
 
 fn output(dir: &Path, name: &str) -> String {
     let (code, value) = slipway(dir, &["output", "-raw", name]);
     assert_eq!(code, 0, "output {name}: {value}");
     value
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
 }
 
 fn decode(doc: &str) -> serde_json::Value {

@@ -14,13 +14,10 @@ use std::path::Path;
 use aws_sdk_ec2::types::{Filter, Instance, InstanceAttributeName};
 use base64::Engine as _;
 use support::moto::Moto;
+use support::rt;
 use support::slipway;
 
 const AMI: &str = "ami-1e749f67";
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
-}
 
 fn output(dir: &Path, name: &str) -> String {
     let (code, value) = slipway(dir, &["output", "-raw", name]);

@@ -10,11 +10,8 @@ mod support;
 use std::path::Path;
 
 use support::moto::Moto;
+use support::rt;
 use support::slipway;
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
-}
 
 fn output(dir: &Path, name: &str) -> String {
     let (code, value) = slipway(dir, &["output", "-raw", name]);

@@ -10,6 +10,7 @@ mod support;
 use support::slipway;
 
 use support::moto::Moto;
+use support::rt;
 
 const NETWORK: &str = r#"
 data "aws_availability_zones" "available" {
@@ -80,10 +81,6 @@ output "account" {
   value = data.aws_caller_identity.me.account_id
 }
 "#;
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
-}
 
 #[test]
 fn a_network_is_created_read_back_kept_converged_and_destroyed() {

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use support::moto::Moto;
+use support::rt;
 use support::slipway;
 
 const PUBLIC_KEYS: [&str; 2] = [
@@ -157,10 +158,6 @@ fn ids(dir: &Path) -> BTreeMap<String, String> {
     let (code, out) = slipway(dir, &["output", "-json", "ids"]);
     assert_eq!(code, 0, "{out}");
     serde_json::from_str(&out).expect("ids as JSON")
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
 }
 
 #[test]

@@ -13,16 +13,13 @@ use std::path::Path;
 
 use aws_sdk_s3::primitives::ByteStream;
 use support::moto::Moto;
+use support::rt;
 use support::slipway;
 
 fn output(dir: &Path, name: &str) -> String {
     let (code, value) = slipway(dir, &["output", "-raw", name]);
     assert_eq!(code, 0, "output {name}: {value}");
     value
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
 }
 
 const S3: &str = r#"

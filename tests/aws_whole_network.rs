@@ -13,28 +13,17 @@ use std::path::Path;
 
 use aws_sdk_ec2::types::Filter;
 use support::moto::Moto;
+use support::rt;
 
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
-}
-
-/// `slipway ARGS` in `dir` with the emulator as every service's endpoint and test credentials.
+/// `slipway ARGS` in `dir` with the emulator as every service's endpoint (the SDK's own
+/// `AWS_ENDPOINT_URL`) and test credentials from the environment.
 fn slipway(moto: &Moto, dir: &Path, args: &[&str]) -> (i32, String) {
-    let out = assert_cmd::Command::cargo_bin("slipway")
-        .expect("slipway binary")
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL", &moto.url)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env_remove("AWS_PROFILE")
-        .env_remove("TF_WORKSPACE")
-        .args(args)
-        .output()
-        .expect("runs");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    (out.status.code().unwrap_or(-1), text)
+    let env = [
+        ("AWS_ENDPOINT_URL", moto.url.as_str()),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ];
+    support::slipway_env(dir, args, &env)
 }
 
 /// What carries slipway's owner tag, by kind, as each Describe call of EC2 finds it (moto keeps

@@ -12,23 +12,10 @@ use std::path::Path;
 
 use support::moto::Moto;
 
-/// `slipway ARGS` in `dir` as a CI job runs it: credentials from the environment, no terminal.
+/// `slipway ARGS` in `dir` as a CI job runs it: `CI` set, credentials from the environment.
 fn job(dir: &Path, args: &[&str]) -> (i32, String) {
-    let out = assert_cmd::Command::cargo_bin("slipway")
-        .expect("slipway binary")
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("CI", "true")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env_remove("AWS_PROFILE")
-        .env_remove("TF_WORKSPACE")
-        .args(args)
-        .output()
-        .expect("runs");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    (out.status.code().unwrap_or(-1), text)
+    let env = [("CI", "true"), ("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")];
+    support::slipway_env(dir, args, &env)
 }
 
 fn configuration(moto: &Moto, bucket: &str, resources: &str) -> String {

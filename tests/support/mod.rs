@@ -20,6 +20,11 @@ pub fn slipway_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, Str
     (out.status.code().unwrap_or(-1), text)
 }
 
+/// A runtime for the SDK calls a test makes to read back or change what slipway did.
+pub fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
+}
+
 /// The `slipway` process as [`slipway`] runs it, for a test that needs to hold it (to kill it,
 /// or to feed its standard input).
 pub fn command(dir: &Path, env: &[(&str, &str)]) -> std::process::Command {

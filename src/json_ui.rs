@@ -1,7 +1,7 @@
 //! `plan -json`: the plan as a stream of JSON events, one per line, in the shape of Terraform's
 //! machine-readable UI (`terraform plan -json`), so that pipeline tools can follow a plan while
 //! it runs: `version` first, `refresh_start`/`refresh_complete` as each instance is read,
-//! `planned_change` for every change, `diagnostic`s, `change_summary`, and `outputs`. Each event
+//! `resource_drift` for what changed outside slipway, `planned_change` for every change, `diagnostic`s, `change_summary`, and `outputs`. Each event
 //! has `@level`, `@message`, `@module` (`slipway.ui`), `@timestamp` and `type`. Sensitive values
 //! never appear (invariant 9): events name resources and actions, not values.
 
@@ -55,8 +55,17 @@ impl JsonUi {
         }
     }
 
-    /// The planned changes, the summary and the output changes.
+    /// What changed outside slipway, the planned changes, the summary and the output changes.
     pub fn plan(&self, plan: &Plan) {
+        for drift in plan.drift.iter().filter(|d| d.action != Action::NoOp) {
+            let action = action_name(drift);
+            self.emit(
+                "info",
+                &format!("{}: Drift detected ({action})", drift.addr),
+                "resource_drift",
+                json!({ "change": { "resource": resource(&drift.addr), "action": action } }),
+            );
+        }
         let mut counts = (0, 0, 0, 0);
         for change in plan.changes.iter().filter(|c| shown(c)) {
             let action = action_name(change);

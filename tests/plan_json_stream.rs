@@ -82,3 +82,21 @@ fn errors_are_diagnostic_events_with_their_source_range() {
     assert_eq!(d["range"]["filename"], "main.tf");
     assert_eq!(d["range"]["start"]["line"], 2);
 }
+
+#[test]
+fn changes_made_outside_slipway_are_resource_drift_events() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let config = "resource \"local_file\" \"f\" {\n  filename = \"${path.module}/f.txt\"\n  content  = \"one\"\n}\n";
+    std::fs::write(d.join("main.tf"), config).expect("write");
+    let (code, out) = slipway(d, &["apply", "-auto-approve"]);
+    assert_eq!(code, 0, "{out}");
+    std::fs::remove_file(d.join("f.txt")).expect("delete behind slipway's back");
+    let (code, out) = slipway(d, &["plan", "-json", "-refresh-only"]);
+    assert_eq!(code, 0, "{out}");
+    let events = events(&out);
+    let drift = of_type(&events, "resource_drift");
+    assert_eq!(drift.len(), 1, "{out}");
+    assert_eq!(drift[0]["change"]["resource"]["addr"], "local_file.f");
+    assert_eq!(drift[0]["change"]["action"], "delete");
+}

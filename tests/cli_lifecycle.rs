@@ -197,3 +197,26 @@ fn an_apply_that_cannot_ask_fails_instead_of_waiting() {
     let (code, out) = both_streams(d, &["apply", "-input=false", "-auto-approve"]);
     assert_eq!(code, 0, "{out}");
 }
+
+/// Policy gates in the configuration, evaluated while planning: a false resource or output
+/// precondition is an error that stops the plan, a failed `check` assertion is a warning.
+#[test]
+fn preconditions_stop_the_plan_and_checks_warn() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let config = |n: u32| {
+        format!(
+            "variable \"n\" {{\n  default = {n}\n}}\nresource \"terraform_data\" \"a\" {{\n  count = 2\n  input = var.n + count.index\n  lifecycle {{\n    precondition {{\n      condition     = var.n + count.index < 3\n      error_message = \"instance ${{count.index}} is too big.\"\n    }}\n  }}\n}}\ncheck \"small\" {{\n  assert {{\n    condition     = var.n < 1\n    error_message = \"n should be below 1.\"\n  }}\n}}\n"
+        )
+    };
+    std::fs::write(d.join("main.tf"), config(2)).expect("write");
+    let (code, out) = both_streams(d, &["plan", "-no-color"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("Resource precondition failed") && out.contains("instance 1 is too big."), "{out}");
+    assert!(!out.contains("instance 0 is too big."), "checked per instance: {out}");
+    std::fs::write(d.join("main.tf"), config(1)).expect("write");
+    let (code, out) = both_streams(d, &["plan", "-no-color"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Check block assertion failed") && out.contains("n should be below 1."), "{out}");
+    assert!(out.contains("Plan: 2 to add"), "a failed check does not stop the plan: {out}");
+}

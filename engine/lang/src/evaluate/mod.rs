@@ -309,6 +309,16 @@ fn evaluate_resource(
     };
     let mut configs = Vec::with_capacity(instances.len());
     for (key, repetition) in instances {
+        // Preconditions hold before the instance is planned, as Terraform checks them: a false
+        // one stops the plan (a condition known only after apply waits for apply).
+        for rule in &resource.lifecycle.preconditions {
+            if let Some(message) = failed_condition(rule, evaluated, repetition.as_ref(), sources, settings, diags) {
+                diags.push(
+                    Diagnostic::error("Resource precondition failed", message)
+                        .with_subject(sources.range(rule.condition.file, rule.condition.span())),
+                );
+            }
+        }
         let config = eval_body(&resource.body, evaluated, repetition.as_ref(), sources, settings, diags);
         configs.push(ResourceInstanceConfig { key, config, repetition });
     }

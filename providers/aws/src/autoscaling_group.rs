@@ -544,7 +544,7 @@ fn group_value(g: &AutoScalingGroup, known: &Value) -> Value {
     let tags = g
         .tags()
         .iter()
-        .filter(|t| t.key().is_some_and(|k| !k.starts_with("aws:") && !k.starts_with("slipway:")))
+        .filter(|t| t.key().is_some_and(crate::kit::is_user_tag))
         .map(|t| {
             Value::object(BTreeMap::from([
                 ("key".to_string(), s(t.key())),

@@ -28,14 +28,9 @@ pub fn to_tags(map: &Value, owner: &str) -> Vec<Tag> {
     tags
 }
 
-/// ELBv2 tags as a map value, without the `aws:` tags AWS adds and slipway's own.
+/// ELBv2 tags as a map value of the user's tags.
 pub fn from_tags(tags: &[Tag]) -> Value {
-    let entries = tags
-        .iter()
-        .filter_map(|t| Some((t.key()?.to_string(), Value::string(t.value().unwrap_or_default()))))
-        .filter(|(k, _)| !k.starts_with("aws:") && !k.starts_with("slipway:"))
-        .collect();
-    Value::map(Type::String, entries)
+    crate::kit::tag_map(tags.iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))))
 }
 
 /// The owner tag's value among `tags`, if any.

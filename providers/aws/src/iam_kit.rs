@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_iam::types::{EntityType, ManagedPolicyDetail, RoleDetail, Tag};
-use slipway_core::{Diagnostic, Type, Value};
+use slipway_core::{Diagnostic, Value};
 
 use crate::kit::{Clients, OWNER_TAG, aws_error};
 
@@ -22,14 +22,9 @@ pub fn to_iam_tags(tags_all: &Value, owner: &str) -> Vec<Tag> {
     pairs.into_iter().filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()).collect()
 }
 
-/// IAM tags as a map value, without AWS's and slipway's own.
+/// IAM tags as a map value of the user's tags.
 pub fn from_iam_tags(tags: &[Tag]) -> Value {
-    let entries = tags
-        .iter()
-        .filter(|t| !t.key().starts_with("aws:") && !t.key().starts_with("slipway:"))
-        .map(|t| (t.key().to_string(), Value::string(t.value())))
-        .collect();
-    Value::map(Type::String, entries)
+    crate::kit::tag_map(tags.iter().map(|t| (t.key(), t.value())))
 }
 
 /// Whether the tags say `owner` made the object (a run that stopped before saving state).

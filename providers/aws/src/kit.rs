@@ -207,14 +207,22 @@ pub fn to_tags(map: &Value) -> Vec<Tag> {
         .unwrap_or_default()
 }
 
-/// AWS tags as a map value (`aws:` tags, which AWS adds itself, and slipway's own left out).
-pub fn from_tags(tags: &[Tag]) -> Value {
-    let entries = tags
-        .iter()
-        .filter_map(|t| Some((t.key()?.to_string(), Value::string(t.value().unwrap_or_default()))))
-        .filter(|(k, _)| !k.starts_with("aws:") && !k.starts_with("slipway:"))
-        .collect();
+/// Whether a tag is the user's: `aws:` tags are the ones AWS adds itself and `slipway:` tags
+/// slipway's (the owner tag); neither is part of `tags` or `tags_all`, in any service.
+pub fn is_user_tag(key: &str) -> bool {
+    !key.starts_with("aws:") && !key.starts_with("slipway:")
+}
+
+/// Tags of any service, as key and value pairs, as a map value of the user's tags.
+pub fn tag_map<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Value {
+    let entries =
+        pairs.into_iter().filter(|(k, _)| is_user_tag(k)).map(|(k, v)| (k.to_string(), Value::string(v))).collect();
     Value::map(Type::String, entries)
+}
+
+/// EC2 tags as a map value of the user's tags.
+pub fn from_tags(tags: &[Tag]) -> Value {
+    tag_map(tags.iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))))
 }
 
 /// The tag that says which state and address an object belongs to (`ApplyRequest::owner`).

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_sdk_route53::types::{ChangeStatus, Tag, TagResourceType};
-use slipway_core::{Diagnostic, Type, Value};
+use slipway_core::{Diagnostic, Value};
 
 use crate::kit::{Clients, aws_error};
 
@@ -73,14 +73,9 @@ pub async fn zone_tags(c: &Clients, zone_ids: &[String]) -> Result<BTreeMap<Stri
     Ok(out)
 }
 
-/// Route 53 tags as a map value, without AWS's and slipway's own.
+/// Route 53 tags as a map value of the user's tags.
 pub fn from_r53_tags(tags: &[Tag]) -> Value {
-    let entries = tags
-        .iter()
-        .filter_map(|t| Some((t.key()?.to_string(), Value::string(t.value().unwrap_or_default()))))
-        .filter(|(k, _)| !k.starts_with("aws:") && !k.starts_with("slipway:"))
-        .collect();
-    Value::map(Type::String, entries)
+    crate::kit::tag_map(tags.iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))))
 }
 
 /// Brings a zone's tags from `before` to `after` in one ChangeTagsForResource call;

@@ -2,7 +2,7 @@
 //! and the owner tag.
 
 use aws_sdk_s3::types::{Tag, Tagging};
-use slipway_core::{Diagnostic, Type, Value};
+use slipway_core::{Diagnostic, Value};
 
 use crate::kit::{Clients, OWNER_TAG, aws_error, build_error, is_not_found};
 
@@ -55,14 +55,9 @@ pub async fn put_bucket_tags(
     Ok(())
 }
 
-/// S3 tags as a map value, without AWS's and slipway's own.
+/// S3 tags as a map value of the user's tags.
 pub fn from_s3_tags(tags: &[Tag]) -> Value {
-    let entries = tags
-        .iter()
-        .filter(|t| !t.key().starts_with("aws:") && !t.key().starts_with("slipway:"))
-        .map(|t| (t.key().to_string(), Value::string(t.value())))
-        .collect();
-    Value::map(Type::String, entries)
+    crate::kit::tag_map(tags.iter().map(|t| (t.key(), t.value())))
 }
 
 pub fn owned_by(tags: &[Tag], owner: &str) -> bool {

@@ -82,14 +82,8 @@ pub async fn describe_tags(c: &Clients, arns: &[String]) -> Result<BTreeMap<Stri
 
 /// Brings the tags of `arn` from `before` to `after` (maps): one RemoveTags and one AddTags at most.
 pub async fn update_tags(c: &Clients, arn: &str, before: &Value, after: &Value) -> Result<(), Diagnostic> {
-    let old = before.as_entries().cloned().unwrap_or_default();
-    let new = after.as_entries().cloned().unwrap_or_default();
-    let removed: Vec<String> = old.keys().filter(|k| !new.contains_key(*k)).cloned().collect();
-    let set: Vec<Tag> = new
-        .iter()
-        .filter(|(k, v)| old.get(*k) != Some(*v))
-        .filter_map(|(k, v)| Some(Tag::builder().key(k).value(v.as_str()?).build()))
-        .collect();
+    let (set, removed) = crate::kit::tag_changes(before, after);
+    let set: Vec<Tag> = set.into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
     if !removed.is_empty() {
         c.elbv2
             .remove_tags()

@@ -267,15 +267,9 @@ pub fn split_tags(settings: &Settings, prior_tags: &Value, actual: &Value) -> (V
 /// Brings the tags of `id` from `before` to `after` (maps), with one call each for the tags to
 /// set and the tags to remove.
 pub async fn update_tags(ec2: &aws_sdk_ec2::Client, id: &str, before: &Value, after: &Value) -> Result<(), Diagnostic> {
-    let old = before.as_entries().cloned().unwrap_or_default();
-    let new = after.as_entries().cloned().unwrap_or_default();
-    let removed: Vec<Tag> =
-        old.keys().filter(|k| !new.contains_key(*k)).map(|k| Tag::builder().key(k).build()).collect();
-    let set: Vec<Tag> = new
-        .iter()
-        .filter(|(k, v)| old.get(*k) != Some(*v))
-        .filter_map(|(k, v)| Some(Tag::builder().key(k).value(v.as_str()?).build()))
-        .collect();
+    let (set, removed) = tag_changes(before, after);
+    let removed: Vec<Tag> = removed.into_iter().map(|k| Tag::builder().key(k).build()).collect();
+    let set: Vec<Tag> = set.into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
     if !removed.is_empty() {
         ec2.delete_tags()
             .resources(id)

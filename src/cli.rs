@@ -125,10 +125,12 @@ pub enum StateCommand {
     Mv(StateMvArgs),
     /// Remove instances from the state, leaving the objects themselves alone.
     Rm(StateRmArgs),
-    /// Print the current state as JSON.
+    /// Print the current state (or an earlier version of it) as JSON.
     Pull(StatePullArgs),
     /// Replace the state with a state file.
     Push(StatePushArgs),
+    /// List the stored versions of the state (S3 with bucket versioning).
+    Versions(StateVersionsArgs),
 }
 
 /// The state lock, for every command that reads state to change it.
@@ -194,7 +196,14 @@ pub struct StateRmArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct StatePullArgs {}
+pub struct StatePullArgs {
+    /// An earlier version of the state, by the ID `slipway state versions` lists.
+    #[arg(long, value_name = "ID")]
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StateVersionsArgs {}
 
 #[derive(Debug, Args)]
 pub struct StatePushArgs {

@@ -26,8 +26,7 @@ pub fn print_diagnostics(diagnostics: &Diagnostics, sources: &Sources, no_color:
     write_diagnostics(&mut stream, diagnostics, sources);
 }
 
-/// Renders diagnostics to a string without colour, for tests and files.
-#[cfg_attr(not(test), allow(dead_code))]
+/// Renders diagnostics to a string without colour, for tests, files and error messages.
 pub fn render_to_string(diagnostics: &Diagnostics, sources: &Sources) -> String {
     let mut buffer = termcolor::Buffer::no_color();
     write_diagnostics(&mut buffer, diagnostics, sources);
@@ -86,6 +85,10 @@ pub fn print_plain_error(message: &str) -> std::io::Result<()> {
     let mut stream = StandardStream::stderr(color_choice(false));
     // Messages are written as Terraform words them ("Error: ..."); the prefix is ours to add once.
     let message = message.strip_prefix("Error: ").unwrap_or(message);
+    // Diagnostics rendered beforehand (render_to_string) carry their own severity.
+    if message.starts_with("error: ") || message.starts_with("error[") {
+        return write!(stream, "{message}");
+    }
     writeln!(stream, "error: {message}")
 }
 

@@ -26,34 +26,6 @@ fn slipway(moto: &Moto, dir: &Path, args: &[&str]) -> (i32, String) {
     support::slipway_env(dir, args, &env)
 }
 
-/// What carries slipway's owner tag, by kind, as each Describe call of EC2 finds it (moto keeps
-/// the tags of deleted objects in DescribeTags, so every kind is asked for directly).
-fn owned(ec2: &aws_sdk_ec2::Client, rt: &tokio::runtime::Runtime) -> Vec<String> {
-    let owner = || Filter::builder().name("tag-key").values("slipway:owner").build();
-    let mut found = Vec::new();
-    let vpcs = rt.block_on(ec2.describe_vpcs().filters(owner()).send()).expect("vpcs");
-    found.extend(vpcs.vpcs().iter().filter_map(|v| v.vpc_id().map(str::to_string)));
-    let subnets = rt.block_on(ec2.describe_subnets().filters(owner()).send()).expect("subnets");
-    found.extend(subnets.subnets().iter().filter_map(|v| v.subnet_id().map(str::to_string)));
-    let gateways = rt.block_on(ec2.describe_internet_gateways().filters(owner()).send()).expect("gateways");
-    found.extend(gateways.internet_gateways().iter().filter_map(|v| v.internet_gateway_id().map(str::to_string)));
-    let tables = rt.block_on(ec2.describe_route_tables().filters(owner()).send()).expect("tables");
-    found.extend(tables.route_tables().iter().filter_map(|v| v.route_table_id().map(str::to_string)));
-    let groups = rt.block_on(ec2.describe_security_groups().filters(owner()).send()).expect("groups");
-    found.extend(groups.security_groups().iter().filter_map(|v| v.group_id().map(str::to_string)));
-    let keys = rt.block_on(ec2.describe_key_pairs().filters(owner()).send()).expect("keys");
-    found.extend(keys.key_pairs().iter().filter_map(|v| v.key_pair_id().map(str::to_string)));
-    let templates = rt.block_on(ec2.describe_launch_templates().filters(owner()).send()).expect("templates");
-    found.extend(templates.launch_templates().iter().filter_map(|v| v.launch_template_id().map(str::to_string)));
-    let live =
-        Filter::builder().name("instance-state-name").values("pending").values("running").values("stopped").build();
-    let instances = rt.block_on(ec2.describe_instances().filters(owner()).filters(live).send()).expect("instances");
-    found.extend(
-        instances.reservations().iter().flat_map(|r| r.instances()).filter_map(|i| i.instance_id().map(str::to_string)),
-    );
-    found
-}
-
 #[test]
 fn the_example_network_is_applied_read_back_converged_scaled_and_destroyed() {
     let moto = Moto::start();
@@ -117,7 +89,7 @@ fn the_example_network_is_applied_read_back_converged_scaled_and_destroyed() {
     let (code, out) = slipway(&moto, d, &["destroy", "-auto-approve", "-var", "node_count=3"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Destroy complete! Resources: 20 destroyed."), "{out}");
-    assert_eq!(owned(&ec2, &rt), Vec::<String>::new(), "nothing tagged by slipway is left in EC2");
+    assert_eq!(moto.owned_by_slipway(&rt), Vec::<String>::new(), "nothing tagged by slipway is left in EC2");
     let asg = rt.block_on(moto.autoscaling().describe_auto_scaling_groups().send()).expect("groups");
     assert!(asg.auto_scaling_groups().is_empty(), "no Auto Scaling group left");
     let lbs = rt.block_on(moto.elbv2().describe_load_balancers().send()).expect("lbs");

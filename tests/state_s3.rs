@@ -473,6 +473,114 @@ fn a_run_killed_mid_apply_leaves_a_journal_that_the_next_read_replays() {
     assert_eq!(keys(&moto, &bucket), ["app/terraform.tfstate"], "the journal is folded into the state");
 }
 
+#[test]
+fn versions_of_the_state_are_listed_and_an_old_one_can_be_pulled_and_pushed_back() {
+    let moto = Moto::start();
+    let (dir, bucket) = setup(&moto, "versions", 2);
+    let dir = dir.path();
+    let (code, out) = run(dir, &["state", "versions"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("does not keep versions: enable versioning"), "{out}");
+
+    let enabled = aws_sdk_s3::types::VersioningConfiguration::builder()
+        .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+        .build();
+    block_on(moto.s3().put_bucket_versioning().bucket(&bucket).versioning_configuration(enabled).send())
+        .expect("versioning");
+    for run_id in ["1", "2", "3"] {
+        let (code, out) = run(dir, &["apply", "-auto-approve", &format!("-var=run={run_id}")]);
+        assert_eq!(code, 0, "{out}");
+    }
+    let (code, out) = run(dir, &["state", "versions"]);
+    assert_eq!(code, 0, "{out}");
+    let rows: Vec<&str> = out.lines().skip(1).filter(|l| !l.trim().is_empty()).collect();
+    assert!(rows.len() >= 3, "every write is a version: {out}");
+    assert!(rows[0].ends_with("(current)"), "newest first: {out}");
+    let oldest = rows.last().and_then(|r| r.split_whitespace().next()).expect("a version id");
+
+    let (code, old) = run(dir, &["state", "pull", &format!("-version={oldest}")]);
+    assert_eq!(code, 0, "{old}");
+    let old_state: serde_json::Value = serde_json::from_str(&old).expect("state JSON");
+    let (_, current) = run(dir, &["state", "pull"]);
+    let current: serde_json::Value = serde_json::from_str(&current).expect("state JSON");
+    assert!(old_state["serial"].as_u64() < current["serial"].as_u64(), "an older serial");
+
+    // Rolling back is a deliberate push of the old version.
+    std::fs::write(dir.join("old.tfstate"), &old).expect("write");
+    let (code, out) = run(dir, &["state", "push", "old.tfstate"]);
+    assert_eq!(code, 1, "an older serial is refused without -force: {out}");
+    let (code, out) = run(dir, &["state", "push", "-force", "old.tfstate"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = run(dir, &["state", "pull", "-version=no-such-version"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("no-such-version"), "{out}");
+}
+
+#[test]
+fn a_network_drop_mid_apply_leaves_a_sealed_emergency_file_that_state_push_restores() {
+    let moto = Moto::start();
+    let cable = support::cable::Cable::to(&moto.url);
+    let bucket = bucket(&moto, "dropped");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = dir.path();
+    let passphrase = [("TF_VAR_passphrase", "correct horse battery staple")];
+    let encryption = r#"variable "passphrase" {
+  sensitive = true
+}
+terraform {
+  encryption {
+    key_provider "pbkdf2" "main" {
+      passphrase = var.passphrase
+      iterations = 200000
+    }
+    method "aes_gcm" "main" {
+      keys = key_provider.pbkdf2.main
+    }
+    state {
+      method = method.aes_gcm.main
+    }
+  }
+}
+"#;
+    let config =
+        format!("{}{encryption}{}", backend_block(&moto, &bucket).replace(&moto.url, &cable.url), resources(300));
+    std::fs::write(dir.join("main.tf"), config).expect("config");
+    let (code, out) = slipway_env(dir, &["init"], &env(&passphrase));
+    assert_eq!(code, 0, "{out}");
+
+    let apply = command(dir, &env(&passphrase))
+        .args(["apply", "-auto-approve", "-parallelism=2", "-lock=false"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while keys(&moto, &bucket).iter().filter(|k| k.contains(".journal/")).count() < 3 {
+        assert!(Instant::now() < deadline, "apply never journaled");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    cable.cut();
+    let out = apply.wait_with_output().expect("apply ends");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_ne!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("errored.tfstate") && text.contains("slipway state push"), "the way back is named: {text}");
+    let emergency = std::fs::read_to_string(dir.join("errored.tfstate")).expect("an emergency file");
+    assert!(emergency.contains("\"encrypted_data\"") && !emergency.contains("terraform_data"), "sealed: {emergency}");
+
+    cable.restore();
+    let (code, out) = slipway_env(dir, &["state", "push", "errored.tfstate"], &env(&passphrase));
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = slipway_env(dir, &["state", "list"], &env(&passphrase));
+    assert_eq!(code, 0, "{out}");
+    let saved = out.lines().filter(|l| l.starts_with("terraform_data.item")).count();
+    assert!(saved > 0, "what completed before the drop is in the pushed state: {out}");
+    let (code, out) = slipway_env(dir, &["apply", "-auto-approve"], &env(&passphrase));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&format!("{} added", 300 - saved)), "nothing created twice: {out}");
+    let (code, out) = slipway_env(dir, &["plan", "-detailed-exitcode"], &env(&passphrase));
+    assert_eq!(code, 0, "{out}");
+}
+
 /// `scripts/bench-state-s3`: lock, read, write and unlock of a 5,000-resource state through the
 /// real backend and state manager, and the heartbeat's requests while a lock is held (moto's
 /// recorder counts them). Ignored in normal runs: it holds a lock for a minute.

@@ -104,7 +104,7 @@ impl Backend for LocalBackend {
                 .filter(|line| !line.is_empty())
                 .map(<[u8]>::to_vec)
                 .collect();
-            Ok(Some(StoredState { state: state.unwrap_or_default(), journal }))
+            Ok(Some(StoredState { state: state.unwrap_or_default(), journal, outdated: false }))
         })
         .await
     }

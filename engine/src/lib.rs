@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod backend_local;
+pub mod encryption;
 pub mod hooks;
 pub mod lock;
 pub mod marks;

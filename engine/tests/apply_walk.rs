@@ -124,6 +124,40 @@ resource "test_thing" "careful" {{
     assert_eq!(h.state_addresses(), ["test_thing.careful", "test_thing.plain"]);
 }
 
+#[test]
+fn an_object_replaced_create_before_destroy_goes_after_its_dependents_moved_off_it() {
+    let config = |generation: u32| {
+        format!(
+            r#"
+resource "test_thing" "target" {{
+  name = "target-{generation}"
+  lifecycle {{
+    create_before_destroy = true
+  }}
+}}
+
+resource "test_thing" "user" {{
+  name  = "user"
+  value = test_thing.target.id
+}}
+"#
+        )
+    };
+    let h = Harness::new(&config(1));
+    h.run(&options(PlanMode::Normal), true);
+    h.write(&config(2));
+    let cancel = AtomicBool::new(false);
+    let recorder = Recorder::default();
+    let (_, outcome) = h.run_with(&options(PlanMode::Normal), walk(&recorder, 10, &cancel));
+    let outcome = outcome.expect("applied");
+    assert!(!outcome.diagnostics.has_errors(), "{:?}", outcome.diagnostics);
+    assert!(recorder.position("done target create") < recorder.position("start user update"));
+    assert!(
+        recorder.position("done user update") < recorder.position("start target delete"),
+        "the old target is deleted only once nothing uses it"
+    );
+}
+
 fn independent(n: usize) -> String {
     (0..n).map(|i| format!("resource \"test_thing\" \"t{i}\" {{\n  name = \"t{i}\"\n}}\n\n")).collect()
 }

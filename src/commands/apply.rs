@@ -40,21 +40,27 @@ pub fn run(args: &ApplyArgs, kind: Kind) -> ExitCode {
         return ExitCode::from(1);
     };
     let saved = match &args.plan_file {
-        Some(path) => match super::planfile::load(path) {
+        Some(path) => match super::planfile::load(path, session.plan_encryption.as_ref(), &session.store.runtime) {
             Ok(saved) => {
                 if !flags.vars.vars.is_empty() || !flags.vars.var_files.is_empty() {
                     return fail(
                         "Error: Can't set variables when applying a saved plan\n\nThe plan was made with its own variable values; -var and -var-file would change them.",
                     );
                 }
-                // Variables come from the plan, so that the configuration evaluates as it did.
-                session.inputs = saved
+                // Variables come from the plan, so that the configuration evaluates as it did;
+                // but for the encryption block's, which a plan never holds.
+                let keys = super::encryption::key_variables(&session.workspace);
+                let mut inputs = saved
                     .variables
                     .iter()
                     .map(|(k, v)| {
                         (k.clone(), InputValue { value: v.clone(), range: None, origin: "the saved plan".into() })
                     })
                     .collect::<BTreeMap<_, _>>();
+                inputs.extend(
+                    session.inputs.iter().filter(|(k, _)| keys.contains(*k)).map(|(k, v)| (k.clone(), v.clone())),
+                );
+                session.inputs = inputs;
                 Some(saved.plan)
             }
             Err(message) => return fail(&message),

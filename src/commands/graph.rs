@@ -61,7 +61,7 @@ fn execution_graph(args: &GraphArgs) -> ExitCode {
                     "Error: Can't set variables for a saved plan\n\nThe plan was made with its own variable values; leave out -var and -var-file.",
                 );
             }
-            match super::planfile::load(path) {
+            match super::planfile::load_in_workspace(path) {
                 Ok(saved) => (saved.plan, Sources::new()),
                 Err(message) => return fail(&message),
             }

@@ -17,14 +17,14 @@ use crate::cli::InitArgs;
 use crate::diagnostics::print_diagnostics;
 
 pub fn run(args: &InitArgs) -> ExitCode {
-    let workspace = Workspace::load();
+    let mut workspace = Workspace::load();
     print_diagnostics(&workspace.diagnostics, &workspace.sources, args.no_color);
     if workspace.diagnostics.has_errors() {
         return ExitCode::from(1);
     }
     let available = providers();
     outln!("\nInitializing the backend...");
-    match init_backend(args, &workspace) {
+    match init_backend(args, &mut workspace) {
         Ok(message) => outln!("{message}"),
         Err(message) => return fail(&message),
     }
@@ -56,7 +56,8 @@ pub fn run(args: &InitArgs) -> ExitCode {
 
 /// Sets up the backend the configuration asks for, moving the state from the previous one with
 /// `-migrate-state`; what to tell the user.
-fn init_backend(args: &InitArgs, workspace: &Workspace) -> Result<String, String> {
+fn init_backend(args: &InitArgs, workspace: &mut Workspace) -> Result<String, String> {
+    let encryption = super::encryption::settings_from_files(workspace)?;
     let dir = &workspace.dir;
     let block = workspace.config.module.terraform.backend.as_ref();
     let previous =
@@ -85,7 +86,9 @@ fn init_backend(args: &InitArgs, workspace: &Workspace) -> Result<String, String
             ));
         }
     };
-    let new_store = StateStore::with_record(dir.clone(), &wanted)?;
+    // Both ends of a migration are sealed alike: encryption belongs to the state, not to where
+    // it is stored.
+    let new_store = StateStore::with_record(dir.clone(), &wanted, encryption.state.clone())?;
     // Reaching the backend now, not at the first plan, says at once what is wrong with it.
     new_store
         .runtime
@@ -93,7 +96,7 @@ fn init_backend(args: &InitArgs, workspace: &Workspace) -> Result<String, String
         .map_err(|e| format!("Error: Failed to reach the {}: {e}", wanted.describe()))?;
     let mut message = format!("Using the {}.", wanted.describe());
     if let Some(previous) = previous.filter(|p| *p != wanted) {
-        let old_store = StateStore::with_record(dir.clone(), &previous)?;
+        let old_store = StateStore::with_record(dir.clone(), &previous, encryption.state.clone())?;
         let with_state = workspaces_with_state(&old_store)?;
         if !with_state.is_empty() {
             if !args.migrate_state {

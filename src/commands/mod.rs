@@ -4,6 +4,7 @@
 mod apply;
 mod backend;
 mod console;
+mod encryption;
 mod fmt;
 mod force_unlock;
 mod graph;

@@ -17,8 +17,10 @@ use slipway_lang::vars::{CliVar, collect_inputs};
 
 use super::Workspace;
 use super::backend::{self, BackendRecord};
+use super::encryption;
 use crate::cli::{LockArgs, VarArgs};
 use crate::diagnostics::{print_diagnostics, print_plain_error};
+use slipway_engine::encryption::{EncryptedBackend, Encryption};
 use slipway_lang::config::BackendConfig;
 
 pub struct Session {
@@ -27,6 +29,8 @@ pub struct Session {
     pub providers: ProviderSet,
     pub store: StateStore,
     pub no_color: bool,
+    /// How saved plans are encrypted (`encryption { plan { ... } }`); `None` for plain plans.
+    pub plan_encryption: Option<Encryption>,
 }
 
 /// The state of the working directory's workspace: its backend, the lock on it, and the
@@ -77,14 +81,18 @@ impl Session {
             print_diagnostics(&workspace.diagnostics, &workspace.sources, no_color);
             return None;
         }
-        let store = match StateStore::open_in(dir, workspace.config.module.terraform.backend.as_ref()) {
-            Ok(store) => store,
+        let opened = encryption::settings(&workspace, &inputs).and_then(|encryption| {
+            let store = StateStore::open_in(dir, workspace.config.module.terraform.backend.as_ref(), encryption.state)?;
+            Ok((store, encryption.plan))
+        });
+        let (store, plan_encryption) = match opened {
+            Ok(opened) => opened,
             Err(message) => {
                 let _ = print_plain_error(&message);
                 return None;
             }
         };
-        Some(Session { workspace, inputs, providers: providers(), store, no_color })
+        Some(Session { workspace, inputs, providers: providers(), store, no_color, plan_encryption })
     }
 
     /// Sets up a provider instance for every configuration the configuration and `state` use
@@ -116,30 +124,44 @@ impl StateStore {
     pub fn open() -> Result<StateStore, String> {
         // Only the backend block matters here: errors elsewhere in the configuration must not
         // stand between a user and the state.
-        let workspace = Workspace::load();
+        let mut workspace = Workspace::load();
         if workspace.diagnostics.has_errors()
             && let Some(record) = backend::read_record(&workspace.dir)?
         {
-            // The backend block may be what does not parse: trust what init recorded.
-            return StateStore::with_record(workspace.dir, &record);
+            // The backend block may be what does not parse: trust what init recorded. Without
+            // a configuration there is no encryption block either; an encrypted state then
+            // says so when it is read.
+            return StateStore::with_record(workspace.dir, &record, None);
         }
-        StateStore::open_in(workspace.dir, workspace.config.module.terraform.backend.as_ref())
+        let encryption = encryption::settings_from_files(&mut workspace)?;
+        StateStore::open_in(workspace.dir, workspace.config.module.terraform.backend.as_ref(), encryption.state)
     }
 
     /// The state of `dir` in the backend that `block` and `init` chose.
-    pub fn open_in(dir: PathBuf, block: Option<&BackendConfig>) -> Result<StateStore, String> {
+    pub fn open_in(
+        dir: PathBuf,
+        block: Option<&BackendConfig>,
+        encryption: Option<Encryption>,
+    ) -> Result<StateStore, String> {
         let record = backend::resolve(&dir, block)?;
-        StateStore::with_record(dir, &record)
+        StateStore::with_record(dir, &record, encryption)
     }
 
-    /// The state of `dir` in the backend `record` describes.
-    pub fn with_record(dir: PathBuf, record: &BackendRecord) -> Result<StateStore, String> {
+    /// The state of `dir` in the backend `record` describes, sealed with `encryption`.
+    pub fn with_record(
+        dir: PathBuf,
+        record: &BackendRecord,
+        encryption: Option<Encryption>,
+    ) -> Result<StateStore, String> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .map_err(|e| format!("Error: could not start the runtime: {e}"))?;
-        let backend = runtime.block_on(backend::open(&dir, record))?;
+        let mut backend = runtime.block_on(backend::open(&dir, record))?;
+        if let Some(encryption) = encryption {
+            backend = Arc::new(EncryptedBackend::new(backend, encryption));
+        }
         Ok(StateStore {
             backend,
             workspace_name: backend::current_workspace(&dir),

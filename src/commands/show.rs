@@ -15,7 +15,7 @@ use crate::cli::{ShowArgs, VarArgs};
 
 pub fn run(args: &ShowArgs) -> ExitCode {
     if let Some(path) = &args.plan_file {
-        let saved = match super::planfile::load(path) {
+        let saved = match super::planfile::load_in_workspace(path) {
             Ok(saved) => saved,
             Err(message) => return fail(&message),
         };

@@ -45,6 +45,54 @@ impl Moto {
         aws_sdk_ec2::Client::from_conf(config)
     }
 
+    /// What carries slipway's owner tag, by kind, as each Describe call of EC2 finds it (moto keeps
+    /// the tags of deleted objects in DescribeTags, so every kind is asked for directly).
+    pub fn owned_by_slipway(&self, rt: &tokio::runtime::Runtime) -> Vec<String> {
+        let ec2 = self.ec2();
+        let owner = || aws_sdk_ec2::types::Filter::builder().name("tag-key").values("slipway:owner").build();
+        let mut found = Vec::new();
+        let vpcs = rt.block_on(ec2.describe_vpcs().filters(owner()).send()).expect("vpcs");
+        found.extend(vpcs.vpcs().iter().filter_map(|v| v.vpc_id().map(str::to_string)));
+        let subnets = rt.block_on(ec2.describe_subnets().filters(owner()).send()).expect("subnets");
+        found.extend(subnets.subnets().iter().filter_map(|v| v.subnet_id().map(str::to_string)));
+        let gateways = rt.block_on(ec2.describe_internet_gateways().filters(owner()).send()).expect("gateways");
+        found.extend(gateways.internet_gateways().iter().filter_map(|v| v.internet_gateway_id().map(str::to_string)));
+        let tables = rt.block_on(ec2.describe_route_tables().filters(owner()).send()).expect("tables");
+        found.extend(tables.route_tables().iter().filter_map(|v| v.route_table_id().map(str::to_string)));
+        let groups = rt.block_on(ec2.describe_security_groups().filters(owner()).send()).expect("groups");
+        found.extend(groups.security_groups().iter().filter_map(|v| v.group_id().map(str::to_string)));
+        let keys = rt.block_on(ec2.describe_key_pairs().filters(owner()).send()).expect("keys");
+        found.extend(keys.key_pairs().iter().filter_map(|v| v.key_pair_id().map(str::to_string)));
+        let templates = rt.block_on(ec2.describe_launch_templates().filters(owner()).send()).expect("templates");
+        found.extend(templates.launch_templates().iter().filter_map(|v| v.launch_template_id().map(str::to_string)));
+        let live = aws_sdk_ec2::types::Filter::builder()
+            .name("instance-state-name")
+            .values("pending")
+            .values("running")
+            .values("stopped")
+            .build();
+        let instances = rt.block_on(ec2.describe_instances().filters(owner()).filters(live).send()).expect("instances");
+        found.extend(
+            instances
+                .reservations()
+                .iter()
+                .flat_map(|r| r.instances())
+                .filter_map(|i| i.instance_id().map(str::to_string)),
+        );
+        found
+    }
+
+    /// A KMS client of the emulator.
+    pub fn kms(&self) -> aws_sdk_kms::Client {
+        let config = aws_sdk_kms::config::Builder::new()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(&self.url)
+            .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
+            .build();
+        aws_sdk_kms::Client::from_conf(config)
+    }
+
     /// An Auto Scaling client of the emulator.
     pub fn autoscaling(&self) -> aws_sdk_autoscaling::Client {
         let config = aws_sdk_autoscaling::config::Builder::new()

@@ -29,6 +29,19 @@ pub struct StoredState {
     /// Entries appended by [`Backend::append_journal`] since the last [`Backend::write`], in
     /// order; the engine replays them (a run that stopped before its final write).
     pub journal: Vec<Vec<u8>>,
+    /// The stored form is out of date (a plain state read while encryption is configured): the
+    /// next run that writes state rewrites it even when nothing else changed.
+    pub outdated: bool,
+}
+
+/// One stored version of a state (S3 bucket versioning), newest first in listings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StateVersion {
+    pub id: String,
+    /// RFC 3339.
+    pub modified: String,
+    pub size: u64,
+    pub latest: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -73,4 +86,27 @@ pub trait Backend: Send + Sync {
 
     /// Removes the state (and journal) of a workspace other than `default`.
     async fn delete_workspace(&self, workspace: &str) -> Result<(), BackendError>;
+
+    /// A state document as it may be kept outside the backend (the emergency file written when
+    /// the backend cannot be): as this backend would store it, so that a backend that encrypts
+    /// never leaves a plain copy behind.
+    async fn seal_for_file(&self, state: &[u8]) -> Result<Vec<u8>, BackendError> {
+        Ok(state.to_vec())
+    }
+
+    /// The stored versions of the workspace's state, newest first, where the storage keeps
+    /// them (S3 with bucket versioning).
+    async fn versions(&self, workspace: &str) -> Result<Vec<StateVersion>, BackendError> {
+        Err(BackendError::Storage(format!("{} keeps no versions of the state", self.describe(workspace))))
+    }
+
+    /// The state document of one version from [`Backend::versions`], without any journal.
+    async fn read_version(&self, workspace: &str, _version: &str) -> Result<Vec<u8>, BackendError> {
+        Err(BackendError::Storage(format!("{} keeps no versions of the state", self.describe(workspace))))
+    }
+
+    /// Undoes [`Backend::seal_for_file`] for a document read from a file (`state push`).
+    async fn open_from_file(&self, bytes: &[u8]) -> Result<Vec<u8>, BackendError> {
+        Ok(bytes.to_vec())
+    }
 }

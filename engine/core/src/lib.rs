@@ -5,6 +5,7 @@ pub mod address;
 pub mod backend;
 pub mod convert;
 pub mod diagnostics;
+pub mod encryption;
 pub mod json;
 pub mod number;
 pub mod path;

@@ -96,6 +96,8 @@ pub struct TerraformSettings {
     pub required_version: Option<String>,
     pub required_providers: IndexMap<String, ProviderRequirement>,
     pub backend: Option<BackendConfig>,
+    /// `encryption { ... }`: client-side encryption of state and saved plans.
+    pub encryption: Option<EncryptionConfig>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -103,6 +105,15 @@ pub struct ProviderRequirement {
     pub source: Option<String>,
     pub version: Option<String>,
     pub configuration_aliases: Vec<String>,
+}
+
+/// The `encryption` block of the `terraform` block, kept as written: its `key_provider` and
+/// `method` blocks refer to each other by traversal (`key_provider.pbkdf2.main`), which the
+/// engine resolves, and its values may use variables.
+#[derive(Clone, Debug)]
+pub struct EncryptionConfig {
+    pub body: Body,
+    pub range: DeclRange,
 }
 
 #[derive(Clone, Debug)]

@@ -426,6 +426,19 @@ impl Loader<'_> {
                     let body = self.generic_body(block.body);
                     self.module.terraform.backend = Some(BackendConfig { kind, body, range });
                 }
+                "encryption" => {
+                    if self.module.terraform.encryption.is_some() {
+                        self.error(
+                            block.span(),
+                            "Duplicate encryption configuration",
+                            "A configuration may have at most one encryption block: put every key_provider and method in it.",
+                        );
+                        continue;
+                    }
+                    let range = self.decl(header_span(&block));
+                    let body = self.generic_body(block.body);
+                    self.module.terraform.encryption = Some(EncryptionConfig { body, range });
+                }
                 "cloud" | "provider_meta" => {}
                 _ => unexpected.push(block),
             }
@@ -435,7 +448,7 @@ impl Loader<'_> {
             attrs,
             unexpected,
             &["required_version", "experiments"],
-            &["required_providers", "backend"],
+            &["required_providers", "backend", "encryption"],
         );
     }
 

@@ -1,6 +1,7 @@
 //! The execution graph of a plan: one node per operation (a create or update, a delete; a
 //! replace is both), with edges so that an object is created after what it depends on and
-//! deleted before what it depends on, a replace deletes first unless `create_before_destroy`,
+//! deleted before what it depends on, a replace deletes first unless `create_before_destroy`
+//! (and then the old object goes only after its dependents were updated to the new one),
 //! and a cycle is reported as the operations that form it.
 
 use std::collections::HashMap;
@@ -49,6 +50,8 @@ impl ExecutionGraph {
         let mut graph = DiGraph::new();
         let mut apply_nodes: HashMap<AbsResourceAddr, Vec<NodeIndex>> = HashMap::new();
         let mut delete_nodes: HashMap<AbsResourceAddr, Vec<NodeIndex>> = HashMap::new();
+        // The deletes of objects replaced create-before-destroy, by resource.
+        let mut deposed_deletes: HashMap<AbsResourceAddr, Vec<NodeIndex>> = HashMap::new();
         let mut nodes: Vec<(Option<NodeIndex>, Option<NodeIndex>)> = Vec::with_capacity(plan.changes.len());
         for (i, change) in plan.changes.iter().enumerate() {
             let resource = change.addr.without_key();
@@ -63,6 +66,9 @@ impl ExecutionGraph {
                 apply_nodes.entry(resource.clone()).or_default().push(n);
             }
             if let Some(n) = delete {
+                if change.action == Action::CreateThenDelete {
+                    deposed_deletes.entry(resource.clone()).or_default().push(n);
+                }
                 delete_nodes.entry(resource).or_default().push(n);
             }
             nodes.push((apply, delete));
@@ -83,6 +89,12 @@ impl ExecutionGraph {
                 if let Some(a) = apply {
                     for &dep_apply in apply_nodes.get(dep).into_iter().flatten() {
                         graph.add_edge(dep_apply, a, ());
+                    }
+                    // A dependency replaced create-before-destroy loses its old object only
+                    // once this one has moved to the new one (a node group off an old target
+                    // group before that group is deleted), as Terraform orders it.
+                    for &deposed in deposed_deletes.get(dep).into_iter().flatten() {
+                        graph.add_edge(a, deposed, ());
                     }
                 }
                 // ...and deleted before it.

@@ -26,6 +26,10 @@ pub enum StateError {
     UnsupportedVersion { found: u32 },
     #[error("the state holds an invalid address {address:?}: {reason}")]
     Address { address: String, reason: String },
+    #[error(
+        "the state is encrypted, but no encryption is configured for it. Add the terraform {{ encryption {{ ... }} }} block (and the passphrase or key) it was written with."
+    )]
+    Encrypted,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -135,6 +139,9 @@ impl State {
 
     /// Reads a state file.
     pub fn from_json(bytes: &[u8]) -> Result<State, StateError> {
+        if crate::encryption::is_encrypted(bytes) {
+            return Err(StateError::Encrypted);
+        }
         let version: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| StateError::Parse(e.to_string()))?;
         let found = version.get("format_version").and_then(serde_json::Value::as_u64).unwrap_or(0);
         if found != u64::from(FORMAT_VERSION) {

@@ -61,6 +61,7 @@ impl StateManager {
     pub async fn load(backend: Arc<dyn Backend>, workspace: &str) -> Result<(StateManager, Replay), PersistError> {
         let stored = backend.read(workspace).await?;
         let exists = stored.is_some();
+        let outdated = stored.as_ref().is_some_and(|s| s.outdated);
         let (state, replayed) = match stored {
             None => (State::new(), Replay::default()),
             Some(stored) => {
@@ -78,7 +79,8 @@ impl StateManager {
             }
         };
         let base_serial = state.serial;
-        let dirty = replayed.applied > 0;
+        // A replayed journal, or a stored form to renew (a plain state now to be encrypted).
+        let dirty = replayed.applied > 0 || outdated;
         Ok((
             StateManager { backend, workspace: workspace.to_string(), state, base_serial, dirty, stored: exists },
             replayed,
@@ -177,7 +179,9 @@ impl StateManager {
                 let emergency: PathBuf = working_dir.join(EMERGENCY_FILE);
                 let backend = self.backend.describe(&self.workspace);
                 let shown = emergency.display().to_string();
-                match write_emergency(&emergency, &bytes) {
+                // As the backend would have stored it: an encrypting backend seals it first.
+                let sealed = self.backend.seal_for_file(&bytes).await.unwrap_or_else(|_| bytes.clone());
+                match write_emergency(&emergency, &sealed) {
                     Ok(()) => Err(PersistError::SavedToEmergencyFile { backend, emergency: shown, source }),
                     Err(local) => Err(PersistError::Lost {
                         backend,

@@ -40,7 +40,7 @@ use aws_sdk_s3::types::{Delete, ObjectIdentifier, ServerSideEncryption};
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde::{Deserialize, Serialize};
-use slipway_core::backend::{Backend, BackendError, LockInfo, StoredState};
+use slipway_core::backend::{Backend, BackendError, LockInfo, StateVersion, StoredState};
 
 /// The default lease of a lock: long enough that a slow network never loses it, short enough
 /// that the lock of a crashed run frees itself soon.
@@ -328,6 +328,17 @@ impl S3Backend {
         }
     }
 
+    async fn versioning_enabled(&self) -> Result<bool, BackendError> {
+        let out = self
+            .client
+            .get_bucket_versioning()
+            .bucket(&self.settings.bucket)
+            .send()
+            .await
+            .map_err(|e| self.storage("GetBucketVersioning", "", describe_error(&e)))?;
+        Ok(out.status().is_some_and(|s| s.as_str() == "Enabled"))
+    }
+
     async fn list(&self, prefix: &str) -> Result<Vec<String>, BackendError> {
         let mut keys = Vec::new();
         let mut pages =
@@ -466,7 +477,70 @@ impl Backend for S3Backend {
         if state.is_none() && journal.is_empty() {
             return Ok(None);
         }
-        Ok(Some(StoredState { state: state.map(|(bytes, _)| bytes).unwrap_or_default(), journal }))
+        Ok(Some(StoredState { state: state.map(|(bytes, _)| bytes).unwrap_or_default(), journal, outdated: false }))
+    }
+
+    async fn versions(&self, workspace: &str) -> Result<Vec<StateVersion>, BackendError> {
+        let key = self.state_key(workspace);
+        let mut versions = Vec::new();
+        // ListObjectVersions pages by key and version markers (the SDK has no paginator for it).
+        let (mut key_marker, mut version_marker): (Option<String>, Option<String>) = (None, None);
+        loop {
+            let page = self
+                .client
+                .list_object_versions()
+                .bucket(&self.settings.bucket)
+                .prefix(&key)
+                .set_key_marker(key_marker.take())
+                .set_version_id_marker(version_marker.take())
+                .send()
+                .await
+                .map_err(|e| self.storage("ListObjectVersions", &key, describe_error(&e)))?;
+            // The prefix also matches the journal and the lock; only the state's own versions.
+            versions.extend(page.versions().iter().filter(|v| v.key() == Some(key.as_str())).map(|v| {
+                StateVersion {
+                    id: v.version_id().unwrap_or("null").to_string(),
+                    modified: v
+                        .last_modified()
+                        .and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
+                        .unwrap_or_default(),
+                    size: v.size().and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
+                    latest: v.is_latest() == Some(true),
+                }
+            }));
+            if page.is_truncated() != Some(true) {
+                break;
+            }
+            key_marker = page.next_key_marker().map(str::to_string);
+            version_marker = page.next_version_id_marker().map(str::to_string);
+            if key_marker.is_none() && version_marker.is_none() {
+                break;
+            }
+        }
+        versions.sort_by(|a, b| b.latest.cmp(&a.latest).then_with(|| b.modified.cmp(&a.modified)));
+        if versions.len() <= 1 && !self.versioning_enabled().await? {
+            return Err(BackendError::Storage(format!(
+                "the bucket {:?} does not keep versions: enable versioning on it (aws_s3_bucket_versioning, or aws s3api put-bucket-versioning) to keep the history of the state",
+                self.settings.bucket
+            )));
+        }
+        Ok(versions)
+    }
+
+    async fn read_version(&self, workspace: &str, version: &str) -> Result<Vec<u8>, BackendError> {
+        let key = self.state_key(workspace);
+        let out =
+            self.client.get_object().bucket(&self.settings.bucket).key(&key).version_id(version).send().await.map_err(
+                |e| match status(&e) {
+                    Some(400 | 404) => BackendError::Storage(format!(
+                        "{} has no version {version:?}; slipway state versions lists them",
+                        self.url(&key)
+                    )),
+                    _ => self.storage("GetObject", &key, describe_error(&e)),
+                },
+            )?;
+        let bytes = out.body.collect().await.map_err(|e| self.storage("reading", &key, e))?.into_bytes();
+        Ok(bytes.to_vec())
     }
 
     async fn write(&self, workspace: &str, state: &[u8]) -> Result<(), BackendError> {

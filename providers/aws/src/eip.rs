@@ -45,7 +45,10 @@ impl Resource for AwsEip {
 
     async fn create(&self, c: &Clients, planned: &Value, owner: &str) -> Result<Value, Diagnostic> {
         let adopted = match owner_filter(owner) {
-            Some(filter) => describe_by(c, &filter, &[owner.to_string()]).await?.into_values().next(),
+            Some(filter) => describe_by(c, &filter, &[crate::kit::owner_pattern(owner)])
+                .await?
+                .into_values()
+                .find(|o| crate::kit::owned_by(o.tags(), owner)),
             None => None,
         };
         let id = match adopted {

@@ -128,7 +128,10 @@ impl Resource for AwsInstance {
 
     async fn create(&self, c: &Clients, planned: &Value, owner: &str) -> Result<Value, Diagnostic> {
         if let Some(filter) = owner_filter(owner)
-            && let Some(found) = describe_by(c, &filter, &[owner.to_string()]).await?.into_values().next()
+            && let Some(found) = describe_by(c, &filter, &[crate::kit::owner_pattern(owner)])
+                .await?
+                .into_values()
+                .find(|o| crate::kit::owned_by(o.instance.tags(), owner))
         {
             // A run that stopped before saving state launched this instance: carry on with it.
             let id = found.instance.instance_id().unwrap_or_default().to_string();

@@ -243,6 +243,19 @@ pub fn owner_filter(owner: &str) -> Option<String> {
     (!owner.is_empty()).then(|| format!("tag:{OWNER_TAG}"))
 }
 
+/// The filter value that finds what `owner` created. EC2 filter values are patterns (`*` and
+/// `?`; moto also reads `[...]` as a character class, so `aws_subnet.s[2]` would never match
+/// itself there), so each character that may be special is matched by `?`, which means one
+/// character everywhere; [`owned_by`] then checks the exact tag.
+pub fn owner_pattern(owner: &str) -> String {
+    owner.chars().map(|c| if matches!(c, '[' | ']' | '*' | '?' | '\\') { '?' } else { c }).collect()
+}
+
+/// Whether `tags` carry exactly `owner`'s owner tag.
+pub fn owned_by(tags: &[Tag], owner: &str) -> bool {
+    !owner.is_empty() && tags.iter().any(|t| t.key() == Some(OWNER_TAG) && t.value() == Some(owner))
+}
+
 /// `tags` as the configuration and `tags_all` as AWS has them: what the state holds is the
 /// configured `tags` (so that default tags do not show as drift in it) and every tag in `tags_all`.
 pub fn split_tags(settings: &Settings, prior_tags: &Value, actual: &Value) -> (Value, Value) {

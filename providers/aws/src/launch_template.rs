@@ -171,7 +171,10 @@ impl Resource for AwsLaunchTemplate {
 
     async fn create(&self, c: &Clients, planned: &Value, owner: &str) -> Result<Value, Diagnostic> {
         if let Some(filter) = owner_filter(owner)
-            && let Some(found) = describe_by(c, Some(&filter), &[owner.to_string()]).await?.into_values().next()
+            && let Some(found) = describe_by(c, Some(&filter), &[crate::kit::owner_pattern(owner)])
+                .await?
+                .into_values()
+                .find(|o| crate::kit::owned_by(o.tags(), owner))
         {
             // A run that stopped before saving state made this template: carry on with it.
             let adopted = template_value(c, &found, &latest_data(c, &found).await?, &Value::null(Type::Any));

@@ -34,6 +34,7 @@ mod instance;
 mod internet_gateway;
 mod key_pair;
 mod kit;
+pub mod kms_keys;
 mod launch_template;
 mod lb;
 mod lb_listener;

@@ -164,7 +164,10 @@ impl Resource for AwsRouteTable {
 
     async fn create(&self, c: &Clients, planned: &Value, owner: &str) -> Result<Value, Diagnostic> {
         if let Some(filter) = crate::kit::owner_filter(owner)
-            && let Some(table) = describe_tables(c, &filter, &[owner.to_string()]).await?.into_values().next()
+            && let Some(table) = describe_tables(c, &filter, &[crate::kit::owner_pattern(owner)])
+                .await?
+                .into_values()
+                .find(|o| crate::kit::owned_by(o.tags(), owner))
         {
             // A run that stopped before saving state made this table: carry on with it.
             return self.update(c, &table_value(c, &table, &Value::null(Type::Any)), planned).await;

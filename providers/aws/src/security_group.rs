@@ -79,6 +79,15 @@ impl Resource for AwsSecurityGroup {
     }
 
     async fn create(&self, c: &Clients, planned: &Value, owner: &str) -> Result<Value, Diagnostic> {
+        if let Some(filter) = crate::kit::owner_filter(owner)
+            && let Some(group) = describe_by(c, &filter, &[crate::kit::owner_pattern(owner)])
+                .await?
+                .into_values()
+                .find(|g| crate::kit::owned_by(g.tags(), owner))
+        {
+            // A run that stopped before saving state made this group: carry on with it.
+            return self.update(c, &group_value(c, &group, &Value::null(Type::Any)), planned).await;
+        }
         let name = name_or_unique(planned, "name", "name_prefix", "slipway-");
         let description = configured_str(planned, "description").unwrap_or_else(|| DEFAULT_DESCRIPTION.into());
         let created = c
@@ -190,9 +199,18 @@ async fn converge(
 
 /// Groups by ID, one DescribeSecurityGroups per 200 IDs (a filter: missing IDs are just absent).
 async fn describe(c: &Clients, ids: &[String]) -> Result<BTreeMap<String, SecurityGroup>, Diagnostic> {
+    describe_by(c, "group-id", ids).await
+}
+
+/// Groups matching a filter (`group-id`, the owner tag), a filter's worth of values per call.
+async fn describe_by(
+    c: &Clients,
+    filter: &str,
+    values: &[String],
+) -> Result<BTreeMap<String, SecurityGroup>, Diagnostic> {
     let mut out = BTreeMap::new();
-    for chunk in ids.chunks(FILTER_CHUNK) {
-        let filter = Filter::builder().name("group-id").set_values(Some(chunk.to_vec())).build();
+    for chunk in values.chunks(FILTER_CHUNK) {
+        let filter = Filter::builder().name(filter).set_values(Some(chunk.to_vec())).build();
         let mut pages = c.ec2.describe_security_groups().filters(filter).into_paginator().send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| aws_error("DescribeSecurityGroups", "refreshing security groups", &e))?;

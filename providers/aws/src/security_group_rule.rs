@@ -62,6 +62,19 @@ impl Resource for AwsSecurityGroupRule {
 
     async fn create(&self, c: &Clients, planned: &Value, owner: &str) -> Result<Value, Diagnostic> {
         let group_id = required_str(planned, "security_group_id")?;
+        // A run that stopped before saving state authorized this rule: carry on with it (a
+        // second Authorize would be refused as a duplicate). Rules are found by their group,
+        // then by the owner tag they were created with.
+        if !owner.is_empty()
+            && let Some(id) = self
+                .describe_by(c, "group-id", std::slice::from_ref(&group_id))
+                .await?
+                .into_iter()
+                .find_map(|(id, rule)| crate::kit::owned_by(rule.tags(), owner).then_some(id))
+        {
+            let adopted = self.describe_one(c, &id, planned).await?;
+            return self.update(c, &adopted, planned).await;
+        }
         let permission = permission(planned)?;
         let tags =
             tag_specification(ResourceType::SecurityGroupRule, &attr(planned, "tags_all"), owner).map(|t| vec![t]);
@@ -154,9 +167,19 @@ impl Resource for AwsSecurityGroupRule {
 impl AwsSecurityGroupRule {
     /// Rules of this direction by ID, one DescribeSecurityGroupRules per 200 IDs.
     async fn describe(&self, c: &Clients, ids: &[String]) -> Result<BTreeMap<String, SecurityGroupRule>, Diagnostic> {
+        self.describe_by(c, "security-group-rule-id", ids).await
+    }
+
+    /// Rules of this direction matching a filter (`security-group-rule-id`, `group-id`).
+    async fn describe_by(
+        &self,
+        c: &Clients,
+        filter: &str,
+        values: &[String],
+    ) -> Result<BTreeMap<String, SecurityGroupRule>, Diagnostic> {
         let mut out = BTreeMap::new();
-        for chunk in ids.chunks(FILTER_CHUNK) {
-            let filter = Filter::builder().name("security-group-rule-id").set_values(Some(chunk.to_vec())).build();
+        for chunk in values.chunks(FILTER_CHUNK) {
+            let filter = Filter::builder().name(filter).set_values(Some(chunk.to_vec())).build();
             let mut pages = c.ec2.describe_security_group_rules().filters(filter).into_paginator().send();
             while let Some(page) = pages.next().await {
                 let page =

@@ -43,7 +43,10 @@ impl Resource for AwsSubnet {
 
     async fn create(&self, c: &Clients, planned: &Value, owner: &str) -> Result<Value, Diagnostic> {
         if let Some(filter) = crate::kit::owner_filter(owner)
-            && let Some(subnet) = describe_by(c, &filter, &[owner.to_string()]).await?.into_values().next()
+            && let Some(subnet) = describe_by(c, &filter, &[crate::kit::owner_pattern(owner)])
+                .await?
+                .into_values()
+                .find(|o| crate::kit::owned_by(o.tags(), owner))
         {
             // A run that stopped before saving state made this subnet: carry on with it.
             return self.update(c, &subnet_value(c, &subnet, &Value::null(Type::Any)), planned).await;

@@ -58,7 +58,10 @@ impl Resource for AwsVpc {
 
     async fn create(&self, c: &Clients, planned: &Value, owner: &str) -> Result<Value, Diagnostic> {
         if let Some(filter) = owner_filter(owner)
-            && let Some(vpc) = describe_by(c, &filter, &[owner.to_string()]).await?.into_values().next()
+            && let Some(vpc) = describe_by(c, &filter, &[crate::kit::owner_pattern(owner)])
+                .await?
+                .into_values()
+                .find(|o| crate::kit::owned_by(o.tags(), owner))
         {
             // A run that stopped before saving state made this VPC: carry on with it.
             let id = vpc.vpc_id().unwrap_or_default().to_string();

@@ -8,6 +8,7 @@ mod pull;
 mod push;
 mod rm;
 mod show;
+mod versions;
 
 use std::process::ExitCode;
 
@@ -24,8 +25,9 @@ pub fn run(command: &StateCommand) -> ExitCode {
         StateCommand::Show(args) => show::run(args),
         StateCommand::Mv(args) => mv::run(args),
         StateCommand::Rm(args) => rm::run(args),
-        StateCommand::Pull(_) => pull::run(),
+        StateCommand::Pull(args) => pull::run(args),
         StateCommand::Push(args) => push::run(args),
+        StateCommand::Versions(_) => versions::run(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

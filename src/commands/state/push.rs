@@ -23,11 +23,15 @@ pub fn run(args: &StatePushArgs) -> Result<(), String> {
         std::fs::read(&args.path)
             .map_err(|e| format!("Error: Failed to read the state to push\n\nCould not read {shown}: {e}"))?
     };
+    let source = if from_stdin { "standard input" } else { shown.as_str() };
+    let store = StateStore::open()?;
+    // An emergency file written by an encrypting backend is sealed as the backend would seal it.
+    let bytes = store.runtime.block_on(store.backend.open_from_file(&bytes)).map_err(|e| {
+        format!("Error: Failed to read the state to push\n\nThe state in {source} cannot be decrypted: {e}.")
+    })?;
     let pushed = State::from_json(&bytes).map_err(|e| {
-        let source = if from_stdin { "standard input" } else { shown.as_str() };
         format!("Error: Failed to read the state to push\n\nThe state in {source} cannot be used: {e}.")
     })?;
-    let store = StateStore::open()?;
     with_lock(&store, &args.lock, "state push", || {
         let mut manager = store.load_state()?;
         manager.replace(pushed, args.force).map_err(|e| format!("Error: Failed to push the state\n\n{e}"))?;

@@ -51,6 +51,19 @@ pub struct EncryptionInputs<'a> {
     pub working_dir: &'a Path,
 }
 
+impl EncryptionInputs<'_> {
+    /// Functions as the root module sees them (`file` reads relative to the working directory).
+    fn functions(&self) -> FunctionContext<'_> {
+        FunctionContext {
+            module_dir: self.working_dir,
+            working_dir: self.working_dir,
+            fs: self.fs,
+            impure_unknown: false,
+            templates: None,
+        }
+    }
+}
+
 /// The encryption the configuration asks for, or the diagnostics that say why it cannot be set
 /// up. `factories` are the key provider types besides `pbkdf2`.
 pub fn encryption_settings(
@@ -341,13 +354,7 @@ impl Reader<'_, '_> {
 
     fn value(&mut self, expr: &Expr) -> Option<Value> {
         let scope = VariablesScope { inputs: self.inputs };
-        let ctx = FunctionContext {
-            module_dir: self.inputs.working_dir,
-            working_dir: self.inputs.working_dir,
-            fs: self.inputs.fs,
-            impure_unknown: false,
-            templates: None,
-        };
+        let ctx = self.inputs.functions();
         let evaluator = Evaluator::new(self.inputs.sources, expr.file, &scope, &ctx);
         let value = evaluator.eval(&expr.expr);
         let diags = evaluator.take_diagnostics();
@@ -426,13 +433,7 @@ impl Scope for VariablesScope<'_, '_> {
                 ),
             });
         };
-        let ctx = FunctionContext {
-            module_dir: self.inputs.working_dir,
-            working_dir: self.inputs.working_dir,
-            fs: self.inputs.fs,
-            impure_unknown: false,
-            templates: None,
-        };
+        let ctx = self.inputs.functions();
         let value = Evaluator::new(self.inputs.sources, default.file, &EmptyScope, &ctx).eval(&default.expr);
         Ok(if variable.sensitive { value.mark_sensitive() } else { value })
     }

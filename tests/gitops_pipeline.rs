@@ -45,6 +45,9 @@ const PR1: &str =
 const PR2_EXTRA: &str =
     "\nresource \"aws_subnet\" \"a\" {\n  vpc_id     = aws_vpc.main.id\n  cidr_block = \"10.80.1.0/24\"\n}\n";
 
+const PR3_EXTRA: &str =
+    "\nresource \"aws_subnet\" \"b\" {\n  vpc_id     = aws_vpc.main.id\n  cidr_block = \"10.80.2.0/24\"\n}\n";
+
 /// A fresh checkout of `files` with `init` run, as each CI job starts.
 fn checkout(root: &Path, name: &str, config: &str) -> std::path::PathBuf {
     let dir = root.join(name);
@@ -105,6 +108,11 @@ fn two_pull_requests_from_one_base_the_second_refused_as_stale_then_replanned() 
     // The nightly drift job: nothing, then a tag changed outside slipway.
     let (code, out) = job(&main, &["plan", "-refresh-only", "-detailed-exitcode", "-input=false", "-lock=false"]);
     assert_eq!(code, 0, "no drift yet: {out}");
+    // A plan reviewed before the object changed by hand is refused, naming what changed.
+    std::fs::write(main.join("main.tf"), configuration(&moto, &bucket, &format!("{PR1}{PR2_EXTRA}{PR3_EXTRA}")))
+        .expect("write");
+    let (code, out) = job(&main, &["plan", "-input=false", "-out=reviewed"]);
+    assert_eq!(code, 0, "{out}");
     let (_, shown) = job(&main, &["state", "show", "aws_vpc.main"]);
     let vpc_id = shown
         .split('"')
@@ -122,4 +130,11 @@ fn two_pull_requests_from_one_base_the_second_refused_as_stale_then_replanned() 
     let (code, out) = job(&main, &["plan", "-refresh-only", "-detailed-exitcode", "-input=false", "-lock=false"]);
     assert_eq!(code, 2, "drift exits 2: {out}");
     assert!(out.contains("aws_vpc.main") && out.contains("\"renamed\" -> \"hand-edited\""), "and names it: {out}");
+    let (code, out) = job(&main, &["apply", "-input=false", "reviewed"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("Saved plan is stale") && out.contains("aws_vpc.main: tags, tags_all changed"),
+        "the stale read is named: {out}"
+    );
+    assert!(!out.contains("aws_subnet.b"), "nothing else is blamed: {out}");
 }

@@ -709,6 +709,27 @@ fn encrypt_asks_s3_for_server_side_encryption() {
 }
 
 #[test]
+fn kms_key_id_asks_s3_for_kms_encryption_with_that_key() {
+    let moto = Moto::start();
+    let bucket = bucket(&moto, "sse-kms");
+    let key = block_on(moto.kms().create_key().send()).expect("key");
+    let key_arn = key.key_metadata().and_then(|m| m.arn()).expect("key arn").to_string();
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    std::fs::write(dir.join("main.tf"), format!("{}{}", backend_block(&moto, &bucket), resources(1))).expect("write");
+    let (code, out) = run(dir, &["init", &format!("-backend-config=kms_key_id={key_arn}")]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = run(dir, &["apply", "-auto-approve"]);
+    assert_eq!(code, 0, "{out}");
+    let head =
+        block_on(moto.s3().head_object().bucket(&bucket).key("app/terraform.tfstate").send()).expect("head object");
+    assert_eq!(head.server_side_encryption().map(|s| s.as_str()), Some("aws:kms"));
+    assert_eq!(head.ssekms_key_id(), Some(key_arn.as_str()));
+    let (code, out) = run(dir, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 0, "the state reads back: {out}");
+}
+
+#[test]
 fn workspaces_of_the_local_backend_live_in_slipway_tfstate_d() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path();

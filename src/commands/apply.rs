@@ -103,6 +103,9 @@ fn apply_with_lock(
             if !session.configure_providers(manager.state()) {
                 return ExitCode::from(1);
             }
+            if let Err(message) = check_reads(&plan, &manager, session, args.plan_file.as_deref()) {
+                return fail(&message);
+            }
             if plan.mode == PlanMode::Destroy {
                 (plan, None)
             } else {
@@ -193,6 +196,37 @@ fn check_saved(plan: &Plan, manager: &mut StateManager, session: &Session, path:
         ));
     }
     Ok(())
+}
+
+/// A saved plan applies only to objects that are still as it read them.
+fn check_reads(plan: &Plan, manager: &StateManager, session: &Session, path: Option<&Path>) -> Result<(), String> {
+    let (changed, diags) = session.store.runtime.block_on(slipway_engine::plan::stale::changed_since(
+        plan,
+        manager.state(),
+        &session.providers,
+    ));
+    if diags.has_errors() {
+        print_diagnostics(&diags, &session.workspace.sources, session.no_color);
+        return Err("Error: Could not check the saved plan's objects\n\nReading them again failed (above).".into());
+    }
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let shown = path.map(|p| p.display().to_string()).unwrap_or_default();
+    let list: Vec<String> = changed
+        .iter()
+        .map(|c| {
+            if c.gone {
+                format!("  - {}: no longer exists", c.address)
+            } else {
+                format!("  - {}: {} changed", c.address, c.attributes.join(", "))
+            }
+        })
+        .collect();
+    Err(format!(
+        "Error: Saved plan is stale\n\nObjects changed outside slipway since {shown} was made:\n{}\n\nApplying it would act on what the plan never saw. Make a new plan with slipway plan -out.",
+        list.join("\n")
+    ))
 }
 
 fn confirm(kind: Kind) -> bool {

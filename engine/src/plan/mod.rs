@@ -8,6 +8,7 @@ mod moved;
 mod planner;
 pub mod prior;
 mod removed;
+pub mod stale;
 mod static_address;
 
 pub use model::*;

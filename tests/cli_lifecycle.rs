@@ -220,3 +220,26 @@ fn preconditions_stop_the_plan_and_checks_warn() {
     assert!(out.contains("Check block assertion failed") && out.contains("n should be below 1."), "{out}");
     assert!(out.contains("Plan: 2 to add"), "a failed check does not stop the plan: {out}");
 }
+
+/// A resource postcondition holds for the planned object (`self`): a false one known at plan
+/// time stops the plan, per instance; one that needs a value known only after apply waits.
+#[test]
+fn postconditions_check_the_planned_object() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let config = |limit: u32| {
+        format!(
+            "resource \"terraform_data\" \"a\" {{\n  count = 2\n  input = count.index * 10\n  lifecycle {{\n    postcondition {{\n      condition     = self.input <= {limit}\n      error_message = \"input ${{self.input}} is over {limit}.\"\n    }}\n    postcondition {{\n      condition     = self.id != \"\"\n      error_message = \"no id.\"\n    }}\n  }}\n}}\n"
+        )
+    };
+    std::fs::write(d.join("main.tf"), config(5)).expect("write");
+    let (code, out) = both_streams(d, &["plan", "-no-color"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("Resource postcondition failed") && out.contains("input 10 is over 5."), "{out}");
+    assert!(!out.contains("input 0 is over"), "checked per instance: {out}");
+    assert!(!out.contains("no id."), "a condition on an unknown id waits for apply: {out}");
+    std::fs::write(d.join("main.tf"), config(10)).expect("write");
+    let (code, out) = both_streams(d, &["plan", "-no-color"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Plan: 2 to add"), "{out}");
+}

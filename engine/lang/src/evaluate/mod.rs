@@ -231,7 +231,7 @@ fn evaluate_module(
     }
     for check in module.checks.values() {
         for rule in &check.asserts {
-            if let Some(message) = failed_condition(rule, &evaluated, None, sources, settings, diags) {
+            if let Some(message) = failed_condition(rule, &evaluated, None, None, sources, settings, diags) {
                 diags.push(
                     Diagnostic::warning("Check block assertion failed", message)
                         .with_subject(sources.range(rule.condition.file, rule.condition.span())),
@@ -312,7 +312,9 @@ fn evaluate_resource(
         // Preconditions hold before the instance is planned, as Terraform checks them: a false
         // one stops the plan (a condition known only after apply waits for apply).
         for rule in &resource.lifecycle.preconditions {
-            if let Some(message) = failed_condition(rule, evaluated, repetition.as_ref(), sources, settings, diags) {
+            if let Some(message) =
+                failed_condition(rule, evaluated, repetition.as_ref(), None, sources, settings, diags)
+            {
                 diags.push(
                     Diagnostic::error("Resource precondition failed", message)
                         .with_subject(sources.range(rule.condition.file, rule.condition.span())),
@@ -336,6 +338,22 @@ fn evaluate_resource(
     if answered.len() != configs.len() {
         // Until a provider plans it, every attribute of a resource is known only after apply.
         answered = vec![Value::unknown(Type::Any); configs.len()];
+    }
+    // Postconditions hold for the planned object: `self` is its planned value. One known only
+    // after apply (an unknown attribute) is left for apply, as Terraform does.
+    if !resource.lifecycle.postconditions.is_empty() && settings.observer.is_some() {
+        for (config, this) in configs.iter().zip(&answered) {
+            for rule in &resource.lifecycle.postconditions {
+                if let Some(message) =
+                    failed_condition(rule, evaluated, config.repetition.as_ref(), Some(this), sources, settings, diags)
+                {
+                    diags.push(
+                        Diagnostic::error("Resource postcondition failed", message)
+                            .with_subject(sources.range(rule.condition.file, rule.condition.span())),
+                    );
+                }
+            }
+        }
     }
     let values: IndexMap<InstanceKey, Value> = configs.iter().map(|c| c.key.clone()).zip(answered).collect();
     evaluated.resources.insert(resource.key.clone(), Some(configs));
@@ -435,7 +453,7 @@ fn evaluate_output(
     diags: &mut Diagnostics,
 ) -> Value {
     for rule in &output.preconditions {
-        if let Some(message) = failed_condition(rule, evaluated, None, sources, settings, diags) {
+        if let Some(message) = failed_condition(rule, evaluated, None, None, sources, settings, diags) {
             diags.push(
                 Diagnostic::error("Module output value precondition failed", message)
                     .with_subject(sources.range(rule.condition.file, rule.condition.span())),
@@ -456,7 +474,7 @@ fn evaluate_output(
 impl EvaluatedModule {
     /// A scope for evaluating more expressions against this module, as `console` does.
     pub fn scope<'a>(&'a self, settings: &'a EvalSettings<'a>) -> impl Scope + 'a {
-        ModuleScope { module: self, repetition: None, settings }
+        ModuleScope { module: self, repetition: None, settings, this: None }
     }
 
     /// Overrides what references to a resource resolve to (state values in `console`).
@@ -486,7 +504,7 @@ pub fn eval_in_module(
     sources: &Sources,
     settings: &EvalSettings<'_>,
 ) -> (Value, Diagnostics) {
-    let scope = ModuleScope { module, repetition: None, settings };
+    let scope = ModuleScope { module, repetition: None, settings, this: None };
     let templates = FileTemplates;
     let ctx = FunctionContext {
         module_dir: &module.dir,

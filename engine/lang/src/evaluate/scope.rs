@@ -41,6 +41,8 @@ pub(super) struct ModuleScope<'a> {
     pub(super) module: &'a EvaluatedModule,
     pub(super) repetition: Option<&'a Repetition>,
     pub(super) settings: &'a EvalSettings<'a>,
+    /// What `self` is: the instance's own value, in its postconditions.
+    pub(super) this: Option<&'a Value>,
 }
 
 impl Scope for ModuleScope<'_> {
@@ -91,6 +93,7 @@ impl Scope for ModuleScope<'_> {
                 (Some(Repetition::Each(..) | Repetition::UnknownEach), other) => Err(ScopeError { summary: "Invalid \"each\" attribute".into(), detail: format!("The \"each\" object has no attribute {other:?}; use each.key or each.value.") }),
                 _ => Err(ScopeError { summary: "Reference to \"each\" in context without for_each".into(), detail: "The \"each\" object can be used only in \"module\" or \"resource\" blocks, and only when the \"for_each\" argument is set.".into() }),
             },
+            Reference::SelfObject if self.this.is_some() => Ok(self.this.cloned().unwrap_or_else(|| Value::unknown(Type::Any))),
             Reference::SelfObject => Err(ScopeError { summary: "Invalid \"self\" reference".into(), detail: "The \"self\" object is available only in resource postconditions, where it refers to the resource's own attributes.".into() }),
         }
     }
@@ -187,16 +190,40 @@ pub(super) fn eval_expr_with(
     settings: &EvalSettings<'_>,
     diags: &mut Diagnostics,
 ) -> Value {
-    let scope = ModuleScope { module, repetition, settings };
+    let scope = ModuleScope { module, repetition, settings, this: None };
+    eval_in_scope(expr, &scope, bindings, sources, diags)
+}
+
+/// [`eval_expr`] with `self` bound to `this` (a resource instance's postconditions).
+pub(super) fn eval_expr_about(
+    expr: &Expr,
+    module: &EvaluatedModule,
+    repetition: Option<&Repetition>,
+    this: &Value,
+    sources: &Sources,
+    settings: &EvalSettings<'_>,
+    diags: &mut Diagnostics,
+) -> Value {
+    let scope = ModuleScope { module, repetition, settings, this: Some(this) };
+    eval_in_scope(expr, &scope, Vec::new(), sources, diags)
+}
+
+fn eval_in_scope(
+    expr: &Expr,
+    scope: &ModuleScope<'_>,
+    bindings: Vec<(String, Value)>,
+    sources: &Sources,
+    diags: &mut Diagnostics,
+) -> Value {
     let templates = FileTemplates;
     let ctx = FunctionContext {
-        module_dir: &module.dir,
-        working_dir: &settings.working_dir,
-        fs: settings.fs,
-        impure_unknown: settings.impure_unknown,
+        module_dir: &scope.module.dir,
+        working_dir: &scope.settings.working_dir,
+        fs: scope.settings.fs,
+        impure_unknown: scope.settings.impure_unknown,
         templates: Some(&templates),
     };
-    let evaluator = Evaluator::new(sources, expr.file, &scope, &ctx);
+    let evaluator = Evaluator::new(sources, expr.file, scope, &ctx);
     let value = evaluator.eval_with(&expr.expr, bindings);
     diags.extend(evaluator.take_diagnostics());
     value

@@ -124,7 +124,7 @@ pub(super) fn bind_variables(
     // Validations may refer to other variables (Terraform 1.9), so they run once all are bound.
     for (name, variable) in &module.variables {
         for rule in &variable.validations {
-            if let Some(message) = failed_condition(rule, evaluated, None, sources, settings, diags) {
+            if let Some(message) = failed_condition(rule, evaluated, None, None, sources, settings, diags) {
                 // A default value is reported at the variable's declaration, as in Terraform.
                 let subject = inputs
                     .get(name)
@@ -154,12 +154,17 @@ pub(super) fn failed_condition(
     rule: &CheckRule,
     module: &EvaluatedModule,
     repetition: Option<&Repetition>,
+    this: Option<&Value>,
     sources: &Sources,
     settings: &EvalSettings<'_>,
     diags: &mut Diagnostics,
 ) -> Option<String> {
+    let eval = |expr, diags: &mut Diagnostics| match this {
+        Some(this) => eval_expr_about(expr, module, repetition, this, sources, settings, diags),
+        None => eval_expr(expr, module, repetition, sources, settings, diags),
+    };
     let mut local = Diagnostics::new();
-    let condition = eval_expr(&rule.condition, module, repetition, sources, settings, &mut local);
+    let condition = eval(&rule.condition, &mut local);
     let failed = local.has_errors();
     diags.extend(local);
     if failed {
@@ -172,7 +177,7 @@ pub(super) fn failed_condition(
     match convert(condition, &Type::Bool).ok().and_then(|c| c.as_bool()) {
         Some(true) => None,
         Some(false) => {
-            let message = eval_expr(&rule.error_message, module, repetition, sources, settings, diags);
+            let message = eval(&rule.error_message, diags);
             let (message, sensitive) = message.unmark_deep();
             Some(match message.as_str() {
                 Some(_) if sensitive => "(error message is sensitive)".to_string(),

@@ -1,8 +1,10 @@
 //! Crash safety, proved by killing: a 40-resource apply against the local AWS is killed with
-//! SIGKILL at 20 points, each after a few more operations completed and with others in flight.
+//! SIGKILL at 20 points: half just after one more operation completed, with others in flight,
+//! half at fixed times after the start, wherever the run is.
 //! Each next run picks up from the journal; the last one finishes. Then what EC2 holds is
 //! exactly what the state records: nothing forgotten, nothing created twice (the owner tags and
-//! idempotency tokens of the AWS provider), and a second plan shows no changes.
+//! idempotency tokens of the AWS provider), and a second plan shows no changes. Every run takes
+//! the state lock: a killed holder's lock dies with it, so none needs `force-unlock`.
 
 // The test watches the journal file slipway writes.
 #![allow(clippy::disallowed_methods)]
@@ -113,6 +115,29 @@ fn rules_in_ec2(moto: &Moto, rt: &tokio::runtime::Runtime) -> Vec<(String, i32)>
     rules
 }
 
+/// What must hold once a run finished after kills: no changes planned, EC2 holding exactly the
+/// objects the state records, each rule authorized once.
+fn assert_converged(moto: &Moto, d: &Path, rt: &tokio::runtime::Runtime, kills: usize) {
+    let (code, out) = slipway_env(d, &["plan", "-detailed-exitcode"], &env(moto));
+    assert_eq!(code, 0, "a second plan shows no changes after {kills} kills: {out}");
+    let in_state = ids_in_state(moto, d);
+    assert_eq!(in_state.len(), 31, "every tagged object is in the state once");
+    let owned: Vec<String> = moto.owned_by_slipway(rt);
+    let owned_set: BTreeSet<String> = owned.iter().cloned().collect();
+    assert_eq!(owned.len(), owned_set.len());
+    assert_eq!(owned_set, in_state, "EC2 holds exactly what the state records: nothing forgotten, nothing doubled");
+    let rules = rules_in_ec2(moto, rt);
+    let distinct: BTreeSet<_> = rules.iter().cloned().collect();
+    assert_eq!((rules.len(), distinct.len()), (9, 9), "each rule authorized once: {rules:?}");
+}
+
+fn destroy(moto: &Moto, d: &Path, rt: &tokio::runtime::Runtime) {
+    let (code, out) = slipway_env(d, &["destroy", "-auto-approve"], &env(moto));
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(moto.owned_by_slipway(rt), Vec::<String>::new(), "destroy leaves nothing");
+    assert!(rules_in_ec2(moto, rt).is_empty(), "no rule left");
+}
+
 #[test]
 fn an_apply_killed_at_twenty_points_converges_with_nothing_lost_or_doubled() {
     let moto = Moto::start();
@@ -121,26 +146,35 @@ fn an_apply_killed_at_twenty_points_converges_with_nothing_lost_or_doubled() {
     std::fs::write(d.join("main.tf"), CONFIG).expect("config");
     let rt = rt();
 
+    // Kill, run again, kill... A machine fast enough to finish the apply before the 20th kill
+    // gets the check, a destroy and another round from empty, until 20 kills were made.
     let mut kills = 0;
-    let mut finished = false;
     while kills < KILLS {
         let before = journal_lines(d);
         let log = std::fs::File::create(d.join("apply.log")).expect("log");
         let mut apply = command(d, &env(&moto))
-            .args(["apply", "-auto-approve", "-parallelism=2", "-lock=false"])
+            .args(["apply", "-auto-approve", "-parallelism=2"])
             .stdout(Stdio::from(log.try_clone().expect("log")))
             .stderr(Stdio::from(log))
             .spawn()
             .expect("spawn");
-        // Kill once one more operation is journaled, at a varying moment after, so
-        // that other operations are in flight: some objects exist that no journal names yet.
+        // Every other kill comes once one more operation is journaled, at a varying moment
+        // after, so that other operations are in flight: some objects exist that no journal
+        // names yet. The others come at a fixed time after the start, wherever the run is then
+        // (reading state, refreshing, planning, in the middle of a call).
         let wanted = before + 1;
-        let deadline = Instant::now() + Duration::from_secs(120);
+        let started = Instant::now();
+        let by_time = (kills % 2 == 1).then(|| Duration::from_millis([10, 25, 50, 80, 120][(kills / 2) % 5]));
+        let deadline = started + Duration::from_secs(120);
         let exited = loop {
             if let Some(status) = apply.try_wait().expect("wait") {
                 break Some(status);
             }
-            if journal_lines(d) >= wanted {
+            let due = match by_time {
+                Some(after) => started.elapsed() >= after,
+                None => journal_lines(d) >= wanted,
+            };
+            if due {
                 break None;
             }
             assert!(Instant::now() < deadline, "the apply made no progress in two minutes");
@@ -150,36 +184,19 @@ fn an_apply_killed_at_twenty_points_converges_with_nothing_lost_or_doubled() {
             Some(status) => {
                 let log = std::fs::read_to_string(d.join("apply.log")).unwrap_or_default();
                 assert!(status.success(), "an uninterrupted run succeeds (after {kills} kills): {log}");
-                finished = true;
-                break;
+                assert_converged(&moto, d, &rt, kills);
+                destroy(&moto, d, &rt);
             }
             None => {
-                std::thread::sleep(Duration::from_millis([0, 10, 30][kills % 3]));
+                std::thread::sleep(Duration::from_millis([0, 5, 15][(kills / 2) % 3]));
                 apply.kill().expect("SIGKILL");
                 let _ = apply.wait();
                 kills += 1;
             }
         }
     }
-    assert_eq!(kills, KILLS, "the apply finished after {kills} kills: too soon to test every kill point");
-    if !finished {
-        let (code, out) = slipway_env(d, &["apply", "-auto-approve"], &env(&moto));
-        assert_eq!(code, 0, "the run after the last kill converges: {out}");
-    }
-
-    let (code, out) = slipway_env(d, &["plan", "-detailed-exitcode"], &env(&moto));
-    assert_eq!(code, 0, "a second plan shows no changes after {kills} kills: {out}");
-    let in_state = ids_in_state(&moto, d);
-    assert_eq!(in_state.len(), 31, "every tagged object is in the state once");
-    let owned: Vec<String> = moto.owned_by_slipway(&rt);
-    let owned_set: BTreeSet<String> = owned.iter().cloned().collect();
-    assert_eq!(owned.len(), owned_set.len());
-    assert_eq!(owned_set, in_state, "EC2 holds exactly what the state records: nothing forgotten, nothing doubled");
-    let rules = rules_in_ec2(&moto, &rt);
-    let distinct: BTreeSet<_> = rules.iter().cloned().collect();
-    assert_eq!((rules.len(), distinct.len()), (9, 9), "each rule authorized once: {rules:?}");
-
-    let (code, out) = slipway_env(d, &["destroy", "-auto-approve"], &env(&moto));
-    assert_eq!(code, 0, "{out}");
-    assert_eq!(moto.owned_by_slipway(&rt), Vec::<String>::new(), "destroy leaves nothing");
+    let (code, out) = slipway_env(d, &["apply", "-auto-approve"], &env(&moto));
+    assert_eq!(code, 0, "the run after the last kill converges: {out}");
+    assert_converged(&moto, d, &rt, kills);
+    destroy(&moto, d, &rt);
 }

@@ -1,14 +1,18 @@
 //! The local backend: state in `slipway.tfstate` in the working directory (other workspaces under
 //! `slipway.tfstate.d/NAME/`), written atomically (temporary file, fsync, rename, fsync of the
 //! directory) with the previous version kept as `slipway.tfstate.backup`; a journal beside it;
-//! and a lock file created exclusively, so two runs can never both hold it.
+//! and a lock file holding an exclusive OS lock (flock), so two runs can never both hold it and a
+//! run killed with `kill -9` leaves no lock behind: the OS releases it with the process, and the
+//! next run takes the file over (Terraform's local backend does the same).
 
 // This module is the local backend's storage: it reads and writes files directly.
 #![allow(clippy::disallowed_methods)]
 
-use std::fs::{File, OpenOptions};
-use std::io::{ErrorKind, Read, Write};
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{ErrorKind, Read, Seek, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use slipway_core::backend::{Backend, BackendError, LockInfo, StoredState};
@@ -19,12 +23,15 @@ const WORKSPACES_DIR: &str = "slipway.tfstate.d";
 #[derive(Clone, Debug)]
 pub struct LocalBackend {
     dir: PathBuf,
+    /// The open lock files this process holds their OS lock on, by lock file path: closing one
+    /// releases its lock.
+    held: Arc<Mutex<HashMap<PathBuf, File>>>,
 }
 
 impl LocalBackend {
     /// State files under `dir`, normally the working directory.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        LocalBackend { dir: dir.into() }
+        LocalBackend { dir: dir.into(), held: Arc::default() }
     }
 
     /// The state file of `workspace`.
@@ -52,6 +59,47 @@ async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, BackendError> + Send + 'static,
 ) -> Result<T, BackendError> {
     tokio::task::spawn_blocking(f).await.map_err(|e| BackendError::Storage(format!("file IO task failed: {e}")))?
+}
+
+/// Opens the lock file and takes its OS lock, or says who holds it. A file left by a run that
+/// died is taken over: its lock died with it.
+fn take_lock_file(path: &Path) -> Result<File, BackendError> {
+    for _ in 0..10 {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| storage("could not open", path, e))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                return Err(BackendError::Locked(Box::new(read_lock(path)?.unwrap_or_else(|| unknown_holder(path)))));
+            }
+            Err(TryLockError::Error(e)) => return Err(storage("could not lock", path, e)),
+        }
+        // The holder may have unlocked (removed the file) between our open and our lock: then
+        // the lock is on a file nobody else will ever open. Only the file at the path counts.
+        if same_file(&file, path) {
+            return Ok(file);
+        }
+    }
+    Err(BackendError::Storage(format!("could not take the lock {}: it keeps being replaced", path.display())))
+}
+
+#[cfg(unix)]
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_file: &File, path: &Path) -> bool {
+    path.exists()
 }
 
 fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, BackendError> {
@@ -151,21 +199,19 @@ impl Backend for LocalBackend {
     async fn lock(&self, workspace: &str, info: &LockInfo) -> Result<(), BackendError> {
         let lock_path = self.sibling(workspace, ".lock.info");
         let bytes = serde_json::to_vec_pretty(info).map_err(|e| BackendError::Storage(e.to_string()))?;
+        let held = self.held.clone();
         blocking(move || {
             if let Some(dir) = lock_path.parent() {
                 std::fs::create_dir_all(dir).map_err(|e| storage("could not create", dir, e))?;
             }
-            // create_new is atomic: of two runs, exactly one creates the file.
-            match OpenOptions::new().write(true).create_new(true).open(&lock_path) {
-                Ok(mut file) => file
-                    .write_all(&bytes)
-                    .and_then(|()| file.sync_all())
-                    .map_err(|e| storage("could not write", &lock_path, e)),
-                Err(e) if e.kind() == ErrorKind::AlreadyExists => Err(BackendError::Locked(Box::new(
-                    read_lock(&lock_path)?.unwrap_or_else(|| unknown_holder(&lock_path)),
-                ))),
-                Err(e) => Err(storage("could not create", &lock_path, e)),
-            }
+            let mut file = take_lock_file(&lock_path)?;
+            file.set_len(0)
+                .and_then(|()| file.rewind())
+                .and_then(|()| file.write_all(&bytes))
+                .and_then(|()| file.sync_all())
+                .map_err(|e| storage("could not write", &lock_path, e))?;
+            held.lock().map_err(|_| BackendError::Storage("lock table poisoned".into()))?.insert(lock_path, file);
+            Ok(())
         })
         .await
     }
@@ -173,9 +219,16 @@ impl Backend for LocalBackend {
     async fn unlock(&self, workspace: &str, id: &str) -> Result<(), BackendError> {
         let lock_path = self.sibling(workspace, ".lock.info");
         let id = id.to_string();
+        let held = self.held.clone();
         blocking(move || match read_lock(&lock_path)? {
-            Some(held) if held.id == id => {
-                std::fs::remove_file(&lock_path).map_err(|e| storage("could not remove", &lock_path, e))
+            Some(info) if info.id == id => {
+                // The file goes first, then the OS lock: a run that opens the file in between
+                // finds it unlinked and starts again (take_lock_file).
+                let removed = std::fs::remove_file(&lock_path).map_err(|e| storage("could not remove", &lock_path, e));
+                if let Ok(mut held) = held.lock() {
+                    held.remove(&lock_path);
+                }
+                removed
             }
             _ => Err(BackendError::LockNotHeld(id)),
         })

@@ -279,10 +279,11 @@ fn extension(oid: &[u64], critical: bool, content: Vec<u8>) -> CustomExtension {
     ext
 }
 
-/// DER of an OCTET STRING or [0] IMPLICIT holding a 20-byte (or shorter) key identifier.
+/// DER of an OCTET STRING or [0] IMPLICIT holding a key identifier (20 bytes from SHA-1; at
+/// most 64, so that it and the SEQUENCE around it keep one-byte lengths).
 fn key_id_der(tag: u8, id: &[u8]) -> Result<Vec<u8>, Diagnostic> {
-    let len = u8::try_from(id.len()).ok().filter(|l| *l < 0x80).ok_or_else(|| {
-        Diagnostic::error("Invalid key identifier", "A key identifier longer than 127 bytes cannot be written.")
+    let len = u8::try_from(id.len()).ok().filter(|l| *l <= 64).ok_or_else(|| {
+        invalid("ca_cert_pem", "has a subject key identifier longer than 64 bytes, which slipway cannot copy")
     })?;
     let mut v = vec![tag, len];
     v.extend_from_slice(id);

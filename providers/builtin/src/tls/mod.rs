@@ -34,6 +34,20 @@ pub const LOCALLY_SIGNED_CERT: &str = "tls_locally_signed_cert";
 pub(crate) fn invalid(path: &str, problem: &str) -> Diagnostic {
     let end = if problem.ends_with(['.', '?', '!']) { "" } else { "." };
     Diagnostic::error(format!("Invalid value for {path}"), format!("{path} {problem}{end}"))
+        .with_attribute(attr_path(path))
+}
+
+/// `subject[0].common_name` as an attribute path, for the engine to find in the source.
+fn attr_path(text: &str) -> AttrPath {
+    let mut path = AttrPath::root();
+    for part in text.split('.') {
+        let (name, indexes) = part.split_once('[').map_or((part, ""), |(n, rest)| (n, rest));
+        path = path.then_attr(name);
+        for index in indexes.split('[').filter_map(|i| i.trim_end_matches(']').parse::<usize>().ok()) {
+            path = path.then_index(index);
+        }
+    }
+    path
 }
 
 /// A known string attribute the resource cannot work without.

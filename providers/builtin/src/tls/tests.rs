@@ -417,3 +417,13 @@ async fn a_certificate_due_for_renewal_is_replaced_on_the_next_plan() {
         vec![AttrPath::attr("subject")]
     );
 }
+
+#[test]
+fn diagnostics_carry_the_attribute_path_for_the_engine() {
+    use slipway_core::path::PathStep;
+    let d = invalid("subject[0].street_address", "is wrong");
+    let expected = vec![PathStep::Attr("subject".into()), PathStep::Index(0), PathStep::Attr("street_address".into())];
+    assert_eq!(d.attribute.map(|p| p.0), Some(expected));
+    let d = invalid("allowed_uses[2]", "is wrong");
+    assert_eq!(d.attribute.map(|p| p.to_string()).as_deref(), Some("allowed_uses[2]"));
+}

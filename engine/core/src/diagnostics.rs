@@ -54,6 +54,10 @@ pub struct Diagnostic {
     pub subject: Option<SourceRange>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<RelatedRange>,
+    /// For a provider's diagnostic about one attribute of the resource it was asked about: the
+    /// path to it (`allowed_uses[2]`), which the engine turns into `subject`.
+    #[serde(skip)]
+    pub attribute: Option<crate::path::AttrPath>,
 }
 
 impl Diagnostic {
@@ -64,6 +68,7 @@ impl Diagnostic {
             detail: detail.into(),
             subject: None,
             related: Vec::new(),
+            attribute: None,
         }
     }
 
@@ -73,6 +78,12 @@ impl Diagnostic {
 
     pub fn with_subject(mut self, subject: Option<SourceRange>) -> Self {
         self.subject = subject;
+        self
+    }
+
+    /// Says which attribute of the resource the diagnostic is about (providers).
+    pub fn with_attribute(mut self, path: crate::path::AttrPath) -> Self {
+        self.attribute = Some(path);
         self
     }
 

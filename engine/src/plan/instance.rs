@@ -41,12 +41,15 @@ impl InstancePlanner<'_> {
         self.sources.range(self.resource.range.file, Some(self.resource.range.span()))
     }
 
-    /// Diagnostics from the provider, pointed at the resource when they point nowhere.
+    /// Diagnostics from the provider, pointed at the attribute they name, or at the resource
+    /// when they point nowhere.
     pub fn at_resource(&self, diags: Diagnostics) -> Diagnostics {
         let mut out = Diagnostics::new();
         for mut d in diags.iter().cloned() {
             if d.subject.is_none() {
-                d.subject = self.declared_at();
+                let at_attribute =
+                    d.attribute.as_ref().and_then(|path| source_range(&self.resource.body, path, self.sources));
+                d.subject = at_attribute.or_else(|| self.declared_at());
             }
             out.push(d);
         }

@@ -1,6 +1,7 @@
 //! slipway-provider-builtin: the providers that need no remote API. `null` (null_resource),
 //! `terraform` (terraform_data), `local` (local_file, local_sensitive_file) and `random`
-//! (random_id, random_string, random_password, random_integer, random_pet).
+//! (random_id, random_string, random_password, random_integer, random_pet), and `tls`
+//! (tls_private_key, tls_self_signed_cert, tls_cert_request, tls_locally_signed_cert).
 
 // Helpers return core's `Diagnostic` as their error: it is large (144 bytes) but errors are the
 // cold path, and boxing would only be unboxed again to push into `Diagnostics`.
@@ -15,6 +16,7 @@ pub mod local;
 pub mod null;
 pub mod random;
 pub mod terraform;
+pub mod tls;
 
 /// Every built-in provider by the name configurations use for it (`provider "random" {}`), as
 /// a factory: each configuration gets its own instance.
@@ -24,6 +26,7 @@ pub fn providers() -> Vec<(&'static str, ProviderFactory)> {
         ("terraform", Arc::new(|| Arc::new(terraform::TerraformProvider::new()) as Arc<dyn Provider>)),
         ("local", Arc::new(|| Arc::new(local::LocalProvider::new()) as Arc<dyn Provider>)),
         ("random", Arc::new(|| Arc::new(random::RandomProvider::new()) as Arc<dyn Provider>)),
+        ("tls", Arc::new(|| Arc::new(tls::TlsProvider::new()) as Arc<dyn Provider>)),
     ]
 }
 
@@ -44,6 +47,12 @@ mod tests {
                 (
                     "random",
                     ["random_id", "random_integer", "random_password", "random_pet", "random_string"]
+                        .map(String::from)
+                        .to_vec()
+                ),
+                (
+                    "tls",
+                    ["tls_cert_request", "tls_locally_signed_cert", "tls_private_key", "tls_self_signed_cert"]
                         .map(String::from)
                         .to_vec()
                 ),

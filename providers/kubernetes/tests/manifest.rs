@@ -185,8 +185,14 @@ fn a_field_another_manager_applied_is_a_conflict_unless_forced() {
     let rt = rt();
     let p = provider(&rt, &server);
     let (state, private, _) = plan_and_apply(&rt, &p, None, config(deployment(Some(1), "nginx:1.27")));
-    server.apply_as("ops", deployment(None, "nginx:1.28"), true).expect("forced apply by ops");
-    let next = config(deployment(Some(1), "nginx:1.29"));
+    // ops sets a field slipway never managed; a configuration that now wants it differently
+    // conflicts (taking back a field slipway owned before, drift, is not a conflict).
+    let mut by_ops = deployment(None, "nginx:1.27");
+    by_ops["spec"]["minReadySeconds"] = json!(10);
+    server.apply_as("ops", by_ops, true).expect("apply by ops");
+    let mut wanted = deployment(Some(1), "nginx:1.29");
+    wanted["spec"]["minReadySeconds"] = json!(5);
+    let next = config(wanted);
     let request = PlanRequest {
         address: addr(),
         type_name: "kubernetes_manifest".into(),
@@ -212,6 +218,7 @@ fn a_field_another_manager_applied_is_a_conflict_unless_forced() {
     let (_, _, _) = plan_and_apply(&rt, &p, Some((&state, &private)), Value::object(forced));
     let live = server.get("apps/v1", "Deployment", "default", "web").expect("exists");
     assert_eq!(live["spec"]["template"]["spec"]["containers"][0]["image"], json!("nginx:1.29"));
+    assert_eq!(live["spec"]["minReadySeconds"], json!(5), "forced, slipway's value wins");
 }
 
 #[test]

@@ -57,6 +57,7 @@ pub fn set_applying(applying: bool) {
 pub fn providers() -> ProviderSet {
     let mut all = slipway_provider_builtin::providers();
     all.push((slipway_provider_aws::NAME, slipway_provider_aws::factory()));
+    all.push((slipway_provider_kubernetes::NAME, slipway_provider_kubernetes::factory()));
     ProviderSet::new(all)
 }
 

@@ -172,6 +172,14 @@ pub trait Provider: Send + Sync {
     /// Pure: no remote reads or writes.
     fn plan(&self, request: PlanRequest) -> PlanResponse;
 
+    /// The remote system's own answer to a plan, for APIs that can tell what a change would do
+    /// without making it (Kubernetes' server-side dry-run). Asked while planning, after `plan`
+    /// succeeded, with its request and response; it must change nothing remotely (invariant 4),
+    /// and the engine checks its answer as it checks `plan`'s. The default keeps the plan.
+    async fn plan_remote(&self, _request: PlanRequest, response: PlanResponse) -> PlanResponse {
+        response
+    }
+
     async fn apply(&self, request: ApplyRequest) -> ApplyResponse;
 
     async fn read_batch(&self, request: ReadBatchRequest) -> ReadBatchResponse;

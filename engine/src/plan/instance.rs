@@ -34,6 +34,9 @@ pub struct InstancePlanner<'a> {
     /// The configuration and the module calls leading to the resource, to find its provider.
     pub config: &'a slipway_lang::config::Config,
     pub module_path: &'a [String],
+    /// Where [`Provider::plan_remote`](slipway_core::provider::Provider::plan_remote) runs;
+    /// `None` plans without asking remote systems.
+    pub runtime: Option<&'a tokio::runtime::Handle>,
 }
 
 impl InstancePlanner<'_> {
@@ -205,14 +208,20 @@ impl InstancePlanner<'_> {
         let private = prior.map(|p| p.object.private.clone()).unwrap_or_default();
         let ask = |prior: Option<&Value>, diags: &mut Diagnostics| -> Option<(Value, Vec<AttrPath>, Vec<u8>)> {
             let proposed = proposed_new(&schema.block, prior, &effective);
-            let response = provider_impl.plan(PlanRequest {
+            let request = PlanRequest {
                 address: addr.clone(),
                 type_name: addr.resource.type_name.clone(),
                 prior: prior.cloned(),
                 proposed,
                 config: effective.clone(),
                 prior_private: private.clone(),
-            });
+            };
+            let mut response = provider_impl.plan(request.clone());
+            if let Some(runtime) = self.runtime
+                && !response.diagnostics.has_errors()
+            {
+                response = runtime.block_on(provider_impl.plan_remote(request, response));
+            }
             let failed = response.diagnostics.has_errors();
             diags.extend(self.at_resource(response.diagnostics));
             if failed {

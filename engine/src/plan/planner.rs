@@ -341,6 +341,7 @@ impl ResourceObserver for PlanObserver<'_, '_> {
             dependencies: &dependencies,
             config: self.ctx.config,
             module_path: &names,
+            runtime: Some(self.ctx.runtime),
         };
         let Some(provider) = planner.check_resource(diags) else {
             return Vec::new();

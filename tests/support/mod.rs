@@ -3,6 +3,7 @@
 // Each test file uses the parts it needs.
 #![allow(dead_code)]
 
+pub mod cluster;
 pub mod moto;
 
 use std::path::Path;

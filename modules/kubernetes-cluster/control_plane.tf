@@ -1,0 +1,85 @@
+# The control plane as kops runs it: an Auto Scaling group of one instance per control-plane
+# node, each in its zone and registered with the API's target group, from its own launch
+# template (the first one runs kubeadm init, the others join it).
+
+resource "aws_key_pair" "cluster" {
+  count      = var.ssh_public_key == null ? 0 : 1
+  key_name   = "kubernetes.${var.name}"
+  public_key = var.ssh_public_key
+  tags       = local.tags
+}
+
+locals {
+  key_name = one(aws_key_pair.cluster[*].key_name)
+  # The metadata service asks for a session token (IMDSv2), one hop only: pods on the pod
+  # network cannot reach it, host-network components (kubelet, cloud controller) can.
+  metadata = { http_endpoint = "enabled", http_tokens = "required", hop_limit = 1 }
+}
+
+resource "aws_launch_template" "control_plane" {
+  count                  = var.control_plane_count
+  name                   = "${local.control_plane[count.index].name}.masters.${var.name}"
+  description            = "Kubernetes control plane of ${var.name}"
+  image_id               = local.image
+  instance_type          = local.control_plane_size
+  key_name               = local.key_name
+  vpc_security_group_ids = [aws_security_group.control_plane.id]
+  user_data              = base64encode(local.control_plane_user_data[count.index])
+  update_default_version = true
+  iam_instance_profile {
+    name = aws_iam_instance_profile.control_plane.name
+  }
+  block_device_mappings {
+    device_name = "/dev/sda1"
+    ebs {
+      volume_size           = var.control_plane_volume_size
+      volume_type           = "gp3"
+      encrypted             = "true"
+      delete_on_termination = "true"
+    }
+  }
+  metadata_options {
+    http_endpoint               = local.metadata.http_endpoint
+    http_tokens                 = local.metadata.http_tokens
+    http_put_response_hop_limit = local.metadata.hop_limit
+  }
+  tag_specifications {
+    resource_type = "instance"
+    tags          = merge(local.tags, { Name = "${local.control_plane[count.index].name}.masters.${var.name}", "k8s.io/role/control-plane" = "1" })
+  }
+  tag_specifications {
+    resource_type = "volume"
+    tags          = merge(local.tags, { Name = "${local.control_plane[count.index].name}.masters.${var.name}" })
+  }
+  tags = local.tags
+
+  lifecycle {
+    precondition {
+      condition     = var.control_plane_size == null || var.master_size == null || var.control_plane_size == var.master_size
+      error_message = "control_plane_size and its deprecated alias master_size are both set, to different sizes: keep control_plane_size only."
+    }
+  }
+}
+
+resource "aws_autoscaling_group" "control_plane" {
+  count               = var.control_plane_count
+  name                = "${local.control_plane[count.index].name}.masters.${var.name}"
+  min_size            = 1
+  max_size            = 1
+  desired_capacity    = 1
+  vpc_zone_identifier = [aws_subnet.zone[local.control_plane[count.index].subnet].id]
+  target_group_arns   = [aws_lb_target_group.api.arn]
+  health_check_type   = "EC2"
+  launch_template {
+    id      = aws_launch_template.control_plane[count.index].id
+    version = aws_launch_template.control_plane[count.index].latest_version
+  }
+  dynamic "tag" {
+    for_each = merge(local.tags, { Name = "${local.control_plane[count.index].name}.masters.${var.name}" })
+    content {
+      key                 = tag.key
+      value               = tag.value
+      propagate_at_launch = true
+    }
+  }
+}

@@ -1,0 +1,351 @@
+//! `modules/kubernetes-cluster` end to end against the local AWS (moto): a three-zone cluster
+//! with three control-plane nodes applied, every object read back through the SDK, the
+//! security groups checked against the ports Kubernetes documents, a second plan with no
+//! changes, `node_count = 3` as exactly one change (the node group's capacity), a new
+//! `node_size` as a new launch template version rolled into the group, and destroy leaving
+//! nothing that carries the cluster tag.
+
+#![allow(clippy::disallowed_methods)]
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use aws_sdk_ec2::types::Filter;
+use support::cluster::{self, BUCKET, NAME};
+use support::moto::Moto;
+use support::rt;
+
+const CLUSTER_TAG: &str = "kubernetes.io/cluster/test.k8s.example.com";
+const VPC_CIDR: &str = "172.20.0.0/16";
+
+/// Ingress that Kubernetes documents as required
+/// (https://kubernetes.io/docs/reference/networking/ports-and-protocols/), the CNI's overlay and
+/// SSH: (group, protocol, from, to, source), a source being a CIDR or `sg:<group>`.
+/// kube-scheduler (10259) and kube-controller-manager (10257) are local only: no rule.
+const EXPECTED_INGRESS: &[(&str, &str, i32, i32, &str)] = &[
+    // Control plane: the API from admins, through the load balancer (its health checks and
+    // clients keep their addresses, all in the VPC) and from the nodes.
+    ("masters", "tcp", 6443, 6443, "203.0.113.0/24"),
+    ("masters", "tcp", 6443, 6443, VPC_CIDR),
+    ("masters", "tcp", 6443, 6443, "sg:nodes"),
+    // etcd between control-plane nodes.
+    ("masters", "tcp", 2379, 2380, "sg:masters"),
+    // Kubelet API, from the control plane.
+    ("masters", "tcp", 10250, 10250, "sg:masters"),
+    // Pod network (Flannel VXLAN) among everything in the cluster.
+    ("masters", "udp", 8472, 8472, "sg:masters"),
+    ("masters", "udp", 8472, 8472, "sg:nodes"),
+    ("masters", "tcp", 22, 22, "203.0.113.0/24"),
+    // Nodes: kubelet from the control plane, kube-proxy health from load balancers,
+    // NodePorts from admins and load balancers, the overlay, SSH.
+    ("nodes", "tcp", 10250, 10250, "sg:masters"),
+    ("nodes", "tcp", 10256, 10256, VPC_CIDR),
+    ("nodes", "tcp", 30000, 32767, "203.0.113.0/24"),
+    ("nodes", "tcp", 30000, 32767, VPC_CIDR),
+    ("nodes", "udp", 30000, 32767, "203.0.113.0/24"),
+    ("nodes", "udp", 30000, 32767, VPC_CIDR),
+    ("nodes", "udp", 8472, 8472, "sg:nodes"),
+    ("nodes", "udp", 8472, 8472, "sg:masters"),
+    ("nodes", "tcp", 22, 22, "203.0.113.0/24"),
+];
+
+fn cluster_tag() -> Filter {
+    Filter::builder().name(format!("tag:{CLUSTER_TAG}")).values("owned").build()
+}
+
+/// The IDs of every EC2 object that carries the cluster tag, by kind (moto keeps deleted
+/// objects' tags in DescribeTags, so each kind is asked for directly).
+fn tagged_in_ec2(moto: &Moto) -> Vec<String> {
+    let rt = rt();
+    let ec2 = moto.ec2();
+    let mut found = Vec::new();
+    let vpcs = rt.block_on(ec2.describe_vpcs().filters(cluster_tag()).send()).expect("vpcs");
+    found.extend(vpcs.vpcs().iter().filter_map(|v| v.vpc_id().map(str::to_string)));
+    let subnets = rt.block_on(ec2.describe_subnets().filters(cluster_tag()).send()).expect("subnets");
+    found.extend(subnets.subnets().iter().filter_map(|v| v.subnet_id().map(str::to_string)));
+    let gateways = rt.block_on(ec2.describe_internet_gateways().filters(cluster_tag()).send()).expect("gateways");
+    found.extend(gateways.internet_gateways().iter().filter_map(|v| v.internet_gateway_id().map(str::to_string)));
+    let tables = rt.block_on(ec2.describe_route_tables().filters(cluster_tag()).send()).expect("tables");
+    found.extend(tables.route_tables().iter().filter_map(|v| v.route_table_id().map(str::to_string)));
+    let groups = rt.block_on(ec2.describe_security_groups().filters(cluster_tag()).send()).expect("groups");
+    found.extend(groups.security_groups().iter().filter_map(|v| v.group_id().map(str::to_string)));
+    let keys = rt.block_on(ec2.describe_key_pairs().filters(cluster_tag()).send()).expect("keys");
+    found.extend(keys.key_pairs().iter().filter_map(|v| v.key_pair_id().map(str::to_string)));
+    let templates = rt.block_on(ec2.describe_launch_templates().filters(cluster_tag()).send()).expect("templates");
+    found.extend(templates.launch_templates().iter().filter_map(|v| v.launch_template_id().map(str::to_string)));
+    let live =
+        Filter::builder().name("instance-state-name").values("pending").values("running").values("stopped").build();
+    let instances =
+        rt.block_on(ec2.describe_instances().filters(cluster_tag()).filters(live).send()).expect("instances");
+    found.extend(
+        instances.reservations().iter().flat_map(|r| r.instances()).filter_map(|i| i.instance_id().map(str::to_string)),
+    );
+    found
+}
+
+/// The ingress of the cluster's two groups as (group, protocol, from, to, source) tuples.
+fn ingress(moto: &Moto, vpc_id: &str) -> BTreeSet<(String, String, i32, i32, String)> {
+    let rt = rt();
+    let groups = rt
+        .block_on(
+            moto.ec2().describe_security_groups().filters(Filter::builder().name("vpc-id").values(vpc_id).build()).send(),
+        )
+        .expect("groups");
+    let short = |name: &str| name.split('.').next().unwrap_or_default().to_string();
+    let by_id: std::collections::BTreeMap<String, String> = groups
+        .security_groups()
+        .iter()
+        .filter_map(|g| Some((g.group_id()?.to_string(), short(g.group_name()?))))
+        .collect();
+    let mut rules = BTreeSet::new();
+    for group in groups.security_groups() {
+        let Some(name) = group.group_name().filter(|n| n.ends_with(NAME)) else { continue };
+        for p in group.ip_permissions() {
+            let protocol = p.ip_protocol().unwrap_or_default().to_string();
+            let (from, to) = (p.from_port().unwrap_or(-1), p.to_port().unwrap_or(-1));
+            for range in p.ip_ranges() {
+                let source = range.cidr_ip().unwrap_or_default().to_string();
+                rules.insert((short(name), protocol.clone(), from, to, source));
+            }
+            for pair in p.user_id_group_pairs() {
+                let other = pair.group_id().and_then(|id| by_id.get(id)).cloned().unwrap_or_default();
+                rules.insert((short(name), protocol.clone(), from, to, format!("sg:{other}")));
+            }
+        }
+    }
+    rules
+}
+
+#[test]
+fn the_cluster_is_applied_read_back_converged_scaled_rolled_and_destroyed() {
+    let moto = Moto::start();
+    let dir = cluster::setup(&moto);
+    let d = dir.path();
+    let rt = rt();
+    let ec2 = moto.ec2();
+
+    let out = cluster::apply(&moto, d);
+    assert!(out.contains("Apply complete!"), "{out}");
+    let (_, vpc_id) = cluster::slipway(&moto, d, &["output", "-raw", "vpc_id"]);
+
+    // The network: a VPC, a /19 per zone as kops lays them out, the gateway and its route.
+    let vpc = rt.block_on(ec2.describe_vpcs().vpc_ids(&vpc_id).send()).expect("vpc");
+    assert_eq!(vpc.vpcs()[0].cidr_block(), Some(VPC_CIDR));
+    let in_vpc = || Filter::builder().name("vpc-id").values(&vpc_id).build();
+    let subnets = rt.block_on(ec2.describe_subnets().filters(in_vpc()).send()).expect("subnets");
+    let layout: BTreeSet<(String, String)> = subnets
+        .subnets()
+        .iter()
+        .map(|s| {
+            (s.availability_zone().unwrap_or_default().to_string(), s.cidr_block().unwrap_or_default().to_string())
+        })
+        .collect();
+    let expected: BTreeSet<(String, String)> = [
+        ("us-east-1a", "172.20.32.0/19"),
+        ("us-east-1b", "172.20.64.0/19"),
+        ("us-east-1c", "172.20.96.0/19"),
+    ]
+    .iter()
+    .map(|(z, c)| (z.to_string(), c.to_string()))
+    .collect();
+    assert_eq!(layout, expected);
+    let gateways = rt
+        .block_on(
+            ec2.describe_internet_gateways()
+                .filters(Filter::builder().name("attachment.vpc-id").values(&vpc_id).build())
+                .send(),
+        )
+        .expect("gateways");
+    let gateway = gateways.internet_gateways()[0].internet_gateway_id().expect("gateway id").to_string();
+    let tables = rt.block_on(ec2.describe_route_tables().filters(in_vpc()).filters(cluster_tag()).send()).expect("rt");
+    let table = &tables.route_tables()[0];
+    assert!(table.routes().iter().any(|r| r.destination_cidr_block() == Some("0.0.0.0/0")
+        && r.gateway_id() == Some(gateway.as_str())));
+    assert_eq!(table.associations().iter().filter(|a| a.subnet_id().is_some()).count(), 3);
+
+    // Security groups: exactly the documented ports, nothing more.
+    let expected: BTreeSet<(String, String, i32, i32, String)> = EXPECTED_INGRESS
+        .iter()
+        .map(|(g, p, f, t, s)| (g.to_string(), p.to_string(), *f, *t, s.to_string()))
+        .collect();
+    let actual = ingress(&moto, &vpc_id);
+    assert_eq!(actual, expected, "missing: {:?}\nextra: {:?}", expected.difference(&actual), actual.difference(&expected));
+
+    // IAM: a role, an inline policy and an instance profile per role, tagged.
+    let iam = moto.iam();
+    for role in ["masters", "nodes"] {
+        let name = format!("{role}.{NAME}");
+        let got = rt.block_on(iam.get_role().role_name(&name).send()).expect("role");
+        let tags = got.role().map(|r| r.tags()).unwrap_or_default();
+        assert!(tags.iter().any(|t| t.key() == CLUSTER_TAG && t.value() == "owned"), "{name}: {tags:?}");
+        let policy = rt.block_on(iam.get_role_policy().role_name(&name).policy_name(&name).send()).expect("policy");
+        let document = policy.policy_document();
+        assert!(document.contains("ec2%3ADescribeInstances") || document.contains("ec2:DescribeInstances"));
+        let profile = rt.block_on(iam.get_instance_profile().instance_profile_name(&name).send()).expect("profile");
+        let roles = profile.instance_profile().map(|p| p.roles()).unwrap_or_default();
+        assert_eq!(roles.iter().map(|r| r.role_name()).collect::<Vec<_>>(), vec![name.as_str()]);
+    }
+    let nodes_policy = rt
+        .block_on(iam.get_role_policy().role_name(format!("nodes.{NAME}")).policy_name(format!("nodes.{NAME}")).send())
+        .expect("nodes policy");
+    let nodes_document = percent_decode(nodes_policy.policy_document());
+    assert!(nodes_document.contains("ecr:BatchGetImage"), "{nodes_document}");
+    assert!(!nodes_document.contains("ec2:Create") && !nodes_document.contains("elasticloadbalancing"), "{nodes_document}");
+
+    // The state store: the cluster spec and the CA bundle, encrypted at rest; no keys.
+    let s3 = moto.s3();
+    for key in [format!("{NAME}/cluster.spec"), format!("{NAME}/pki/ca-bundle.crt")] {
+        let head = rt.block_on(s3.head_object().bucket(BUCKET).key(&key).send()).expect("object");
+        assert_eq!(head.server_side_encryption().map(|e| e.as_str()), Some("AES256"), "{key}");
+    }
+    let listed = rt.block_on(s3.list_objects_v2().bucket(BUCKET).send()).expect("list");
+    assert_eq!(listed.contents().len(), 2, "only the spec and the CA bundle in the state store");
+    let bundle = rt.block_on(s3.get_object().bucket(BUCKET).key(format!("{NAME}/pki/ca-bundle.crt")).send()).expect("get");
+    let bundle = rt.block_on(bundle.body.collect()).expect("body").into_bytes();
+    let bundle = String::from_utf8_lossy(&bundle);
+    assert_eq!(bundle.matches("BEGIN CERTIFICATE").count(), 3, "{bundle}");
+    assert!(!bundle.contains("PRIVATE KEY"));
+
+    // Compute: a launch template and group per control-plane node (one per zone, in the API's
+    // target group), the node group over every zone.
+    let autoscaling = moto.autoscaling();
+    let groups = rt.block_on(autoscaling.describe_auto_scaling_groups().send()).expect("groups");
+    let names: BTreeSet<&str> = groups.auto_scaling_groups().iter().filter_map(|g| g.auto_scaling_group_name()).collect();
+    let expected_groups: BTreeSet<String> = ["us-east-1a", "us-east-1b", "us-east-1c"]
+        .iter()
+        .map(|z| format!("control-plane-{z}.masters.{NAME}"))
+        .chain([format!("nodes.{NAME}")])
+        .collect();
+    assert_eq!(names, expected_groups.iter().map(String::as_str).collect());
+    for group in groups.auto_scaling_groups() {
+        let control_plane = group.auto_scaling_group_name().is_some_and(|n| n.starts_with("control-plane-"));
+        assert_eq!(group.desired_capacity(), Some(if control_plane { 1 } else { 2 }));
+        assert_eq!(group.target_group_arns().len(), usize::from(control_plane));
+        assert!(group.tags().iter().any(|t| t.key() == Some(CLUSTER_TAG) && t.propagate_at_launch() == Some(true)));
+    }
+    let templates = rt.block_on(ec2.describe_launch_templates().filters(cluster_tag()).send()).expect("templates");
+    assert_eq!(templates.launch_templates().len(), 4);
+    let instances = rt
+        .block_on(
+            ec2.describe_instances()
+                .filters(cluster_tag())
+                .filters(Filter::builder().name("instance-state-name").values("running").build())
+                .send(),
+        )
+        .expect("instances");
+    assert_eq!(instances.reservations().iter().flat_map(|r| r.instances()).count(), 5, "3 control plane + 2 nodes");
+    let keys = rt.block_on(ec2.describe_key_pairs().key_names(format!("kubernetes.{NAME}")).send()).expect("key");
+    assert_eq!(keys.key_pairs().len(), 1);
+
+    // The API: a network load balancer, its listener, and api.<name> pointing at it.
+    let elbv2 = moto.elbv2();
+    let lbs = rt.block_on(elbv2.describe_load_balancers().names("api-test-k8s-example-com").send()).expect("lb");
+    let lb = &lbs.load_balancers()[0];
+    assert_eq!(lb.r#type().map(|t| t.as_str()), Some("network"));
+    let listeners =
+        rt.block_on(elbv2.describe_listeners().load_balancer_arn(lb.load_balancer_arn().unwrap_or_default()).send());
+    assert_eq!(listeners.expect("listeners").listeners()[0].port(), Some(6443));
+    let route53 = moto.route53(&moto.url);
+    let zones = rt.block_on(route53.list_hosted_zones_by_name().dns_name(cluster::ZONE).send()).expect("zones");
+    let zone_id = zones.hosted_zones()[0].id().to_string();
+    let records = rt.block_on(route53.list_resource_record_sets().hosted_zone_id(&zone_id).send()).expect("records");
+    let api = records
+        .resource_record_sets()
+        .iter()
+        .find(|r| r.name().trim_end_matches('.') == format!("api.{NAME}"))
+        .expect("api record");
+    let alias = api.alias_target().expect("an alias record");
+    assert_eq!(alias.dns_name().trim_end_matches('.'), lb.dns_name().unwrap_or_default().trim_end_matches('.'));
+    let (_, endpoint) = cluster::slipway(&moto, d, &["output", "-raw", "api_endpoint"]);
+    assert_eq!(endpoint, format!("https://api.{NAME}:6443"));
+
+    // Converged: nothing to do.
+    let (code, out) = cluster::slipway(&moto, d, &["plan", "-detailed-exitcode", "-input=false"]);
+    assert_eq!(code, 0, "no changes after apply: {out}");
+
+    // node_count = 3: exactly one change, the node group's capacity.
+    let (code, out) = cluster::slipway(&moto, d, &["plan", "-detailed-exitcode", "-input=false", "-var", "node_count=3"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("Plan: 0 to add, 1 to change, 0 to destroy."), "{out}");
+    assert!(out.contains("module.cluster.aws_autoscaling_group.nodes will be updated in-place"), "{out}");
+    assert!(out.contains("desired_capacity") && out.contains("2 -> 3"), "{out}");
+
+    // Scaled for real: the group launches the third node.
+    let (code, out) = cluster::slipway(&moto, d, &["apply", "-auto-approve", "-input=false", "-var", "node_count=3"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Resources: 0 added, 1 changed, 0 destroyed."), "{out}");
+    let nodes = rt
+        .block_on(autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(format!("nodes.{NAME}")).send())
+        .expect("nodes");
+    assert_eq!(nodes.auto_scaling_groups()[0].desired_capacity(), Some(3));
+    assert_eq!(nodes.auto_scaling_groups()[0].instances().len(), 3);
+
+    // A new node size: a new version of the nodes' launch template, rolled into the group.
+    // (After this, moto 5.1.22 cannot launch from the group: CreateLaunchTemplateVersion keeps
+    // its user data in a form its own RunInstances path rejects. So the scale-up came first.)
+    let vars = ["-var", "node_count=3", "-var", "node_size=t3.large"];
+    let (code, out) = cluster::slipway(&moto, d, &[&["plan", "-detailed-exitcode", "-input=false"][..], &vars].concat());
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("Plan: 0 to add, 2 to change, 0 to destroy."), "{out}");
+    assert!(out.contains("module.cluster.aws_launch_template.nodes will be updated in-place"), "{out}");
+    assert!(out.contains("\"t3.medium\" -> \"t3.large\""), "{out}");
+    assert!(out.contains("module.cluster.aws_autoscaling_group.nodes will be updated in-place"), "{out}");
+    let (code, out) = cluster::slipway(&moto, d, &[&["apply", "-auto-approve", "-input=false"][..], &vars].concat());
+    assert_eq!(code, 0, "{out}");
+    let nodes = rt
+        .block_on(autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(format!("nodes.{NAME}")).send())
+        .expect("nodes");
+    let spec = nodes.auto_scaling_groups()[0].launch_template().expect("launch template");
+    assert_eq!(spec.version(), Some("2"), "the group launches from the new version");
+    let versions = rt
+        .block_on(ec2.describe_launch_template_versions().launch_template_name(format!("nodes.{NAME}")).versions("2").send())
+        .expect("versions");
+    let data = versions.launch_template_versions()[0].launch_template_data().expect("data");
+    assert_eq!(data.instance_type().map(|t| t.as_str()), Some("t3.large"));
+    let (code, out) = cluster::slipway(&moto, d, &[&["plan", "-detailed-exitcode", "-input=false"][..], &vars].concat());
+    assert_eq!(code, 0, "converged on the new size: {out}");
+
+    // Destroy: nothing with the cluster tag is left.
+    let (code, out) = cluster::slipway(&moto, d, &[&["destroy", "-auto-approve", "-input=false"][..], &vars].concat());
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Destroy complete!"), "{out}");
+    assert_eq!(tagged_in_ec2(&moto), Vec::<String>::new(), "nothing with the cluster tag left in EC2");
+    let groups = rt.block_on(autoscaling.describe_auto_scaling_groups().send()).expect("groups");
+    assert!(groups.auto_scaling_groups().is_empty(), "no Auto Scaling group left");
+    let lbs = rt.block_on(elbv2.describe_load_balancers().send()).expect("lbs");
+    assert!(lbs.load_balancers().is_empty(), "no load balancer left");
+    let roles = rt.block_on(iam.list_roles().send()).expect("roles");
+    assert!(roles.roles().iter().all(|r| !r.role_name().ends_with(NAME)), "no role left");
+    let profiles = rt.block_on(iam.list_instance_profiles().send()).expect("profiles");
+    assert!(profiles.instance_profiles().is_empty(), "no instance profile left");
+    let listed = rt.block_on(s3.list_objects_v2().bucket(BUCKET).send()).expect("list");
+    assert!(listed.contents().is_empty(), "the state store is empty again");
+    let records = rt.block_on(route53.list_resource_record_sets().hosted_zone_id(&zone_id).send()).expect("records");
+    assert!(records.resource_record_sets().iter().all(|r| !r.name().starts_with("api.")), "no api record left");
+}
+
+/// IAM returns policy documents URL-encoded.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

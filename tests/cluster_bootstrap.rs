@@ -43,9 +43,7 @@ fn written_files(cloud_config: &str) -> BTreeMap<String, String> {
     let files = doc.get("write_files").and_then(|f| f.as_sequence()).expect("write_files");
     files
         .iter()
-        .filter_map(|f| {
-            Some((f.get("path")?.as_str()?.to_string(), f.get("content")?.as_str()?.to_string()))
-        })
+        .filter_map(|f| Some((f.get("path")?.as_str()?.to_string(), f.get("content")?.as_str()?.to_string())))
         .collect()
 }
 
@@ -91,7 +89,12 @@ fn every_generated_user_data_is_valid_cloud_config_with_clean_scripts_and_the_ri
     let templates = rt
         .block_on(
             ec2.describe_launch_templates()
-                .filters(aws_sdk_ec2::types::Filter::builder().name("tag-key").values("kubernetes.io/cluster/test.k8s.example.com").build())
+                .filters(
+                    aws_sdk_ec2::types::Filter::builder()
+                        .name("tag-key")
+                        .values("kubernetes.io/cluster/test.k8s.example.com")
+                        .build(),
+                )
                 .send(),
         )
         .expect("templates");
@@ -99,12 +102,7 @@ fn every_generated_user_data_is_valid_cloud_config_with_clean_scripts_and_the_ri
     for template in templates.launch_templates() {
         let name = template.launch_template_name().expect("name").to_string();
         let versions = rt
-            .block_on(
-                ec2.describe_launch_template_versions()
-                    .launch_template_name(&name)
-                    .versions("$Latest")
-                    .send(),
-            )
+            .block_on(ec2.describe_launch_template_versions().launch_template_name(&name).versions("$Latest").send())
             .expect("versions");
         let data = versions.launch_template_versions()[0].launch_template_data().expect("data");
         let user_data = decode(data.user_data().expect("user data"));
@@ -161,7 +159,16 @@ fn every_generated_user_data_is_valid_cloud_config_with_clean_scripts_and_the_ri
     }
 
     // The PKI goes to control-plane nodes, never to nodes.
-    for path in ["ca.crt", "ca.key", "front-proxy-ca.crt", "front-proxy-ca.key", "etcd/ca.crt", "etcd/ca.key", "sa.key", "sa.pub"] {
+    for path in [
+        "ca.crt",
+        "ca.key",
+        "front-proxy-ca.crt",
+        "front-proxy-ca.key",
+        "etcd/ca.crt",
+        "etcd/ca.key",
+        "sa.key",
+        "sa.pub",
+    ] {
         assert!(first_files.contains_key(&format!("/etc/kubernetes/pki/{path}")), "{path}");
     }
     assert!(node_files.keys().all(|p| !p.starts_with("/etc/kubernetes/pki/")), "{:?}", node_files.keys());
@@ -169,11 +176,13 @@ fn every_generated_user_data_is_valid_cloud_config_with_clean_scripts_and_the_ri
 
     // kubeadm's configuration: the API record and the load balancer in the certificate, the
     // same bootstrap token the nodes have.
-    let init: Vec<serde_yaml_ng::Value> = serde_yaml_ng::Deserializer::from_str(&first_files["/etc/kubernetes/kubeadm-init.yaml"])
-        .map(|doc| serde::Deserialize::deserialize(doc).expect("kubeadm config document"))
-        .collect();
+    let init: Vec<serde_yaml_ng::Value> =
+        serde_yaml_ng::Deserializer::from_str(&first_files["/etc/kubernetes/kubeadm-init.yaml"])
+            .map(|doc| serde::Deserialize::deserialize(doc).expect("kubeadm config document"))
+            .collect();
     assert_eq!(init.len(), 3);
-    let sans: Vec<&str> = init[1]["apiServer"]["certSANs"].as_sequence().expect("certSANs").iter().filter_map(|v| v.as_str()).collect();
+    let sans: Vec<&str> =
+        init[1]["apiServer"]["certSANs"].as_sequence().expect("certSANs").iter().filter_map(|v| v.as_str()).collect();
     let lbs = rt.block_on(moto.elbv2().describe_load_balancers().send()).expect("lbs");
     let lb_dns = lbs.load_balancers()[0].dns_name().expect("lb dns").to_string();
     assert_eq!(sans, vec![format!("api.{NAME}").as_str(), lb_dns.as_str()]);
@@ -192,7 +201,10 @@ fn every_generated_user_data_is_valid_cloud_config_with_clean_scripts_and_the_ri
         ca_file.display()
     ));
     let expected = format!("sha256:{}", expected.split_whitespace().next().expect("hash"));
-    assert!(node_script.contains(&format!("--discovery-token-ca-cert-hash \"{expected}\"")), "{expected}\n{node_script}");
+    assert!(
+        node_script.contains(&format!("--discovery-token-ca-cert-hash \"{expected}\"")),
+        "{expected}\n{node_script}"
+    );
     let (_, output) = cluster::slipway(&moto, d, &["output", "-raw", "discovery_token_ca_cert_hash"]);
     assert_eq!(output, expected);
     let (_, cluster_ca) = cluster::slipway(&moto, d, &["output", "-raw", "cluster_ca"]);
@@ -208,7 +220,8 @@ fn every_generated_user_data_is_valid_cloud_config_with_clean_scripts_and_the_ri
     assert_eq!(field(&config["clusters"][0]["cluster"]["certificate-authority-data"]), cluster_ca);
     let client = work.path().join("admin.crt");
     std::fs::write(&client, field(&config["users"][0]["user"]["client-certificate-data"])).expect("write cert");
-    let (ok, out) = run("openssl", &["verify", "-CAfile", &ca_file.to_string_lossy(), &client.to_string_lossy()], "openssl");
+    let (ok, out) =
+        run("openssl", &["verify", "-CAfile", &ca_file.to_string_lossy(), &client.to_string_lossy()], "openssl");
     assert!(ok && out.contains(": OK"), "{out}");
     let subject = shell(&format!("openssl x509 -noout -subject -in {}", client.display()));
     assert!(subject.contains("O = system:masters") && subject.contains("CN = kubernetes-admin"), "{subject}");

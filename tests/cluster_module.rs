@@ -89,7 +89,10 @@ fn ingress(moto: &Moto, vpc_id: &str) -> BTreeSet<(String, String, i32, i32, Str
     let rt = rt();
     let groups = rt
         .block_on(
-            moto.ec2().describe_security_groups().filters(Filter::builder().name("vpc-id").values(vpc_id).build()).send(),
+            moto.ec2()
+                .describe_security_groups()
+                .filters(Filter::builder().name("vpc-id").values(vpc_id).build())
+                .send(),
         )
         .expect("groups");
     let short = |name: &str| name.split('.').next().unwrap_or_default().to_string();
@@ -141,14 +144,11 @@ fn the_cluster_is_applied_read_back_converged_scaled_rolled_and_destroyed() {
             (s.availability_zone().unwrap_or_default().to_string(), s.cidr_block().unwrap_or_default().to_string())
         })
         .collect();
-    let expected: BTreeSet<(String, String)> = [
-        ("us-east-1a", "172.20.32.0/19"),
-        ("us-east-1b", "172.20.64.0/19"),
-        ("us-east-1c", "172.20.96.0/19"),
-    ]
-    .iter()
-    .map(|(z, c)| (z.to_string(), c.to_string()))
-    .collect();
+    let expected: BTreeSet<(String, String)> =
+        [("us-east-1a", "172.20.32.0/19"), ("us-east-1b", "172.20.64.0/19"), ("us-east-1c", "172.20.96.0/19")]
+            .iter()
+            .map(|(z, c)| (z.to_string(), c.to_string()))
+            .collect();
     assert_eq!(layout, expected);
     let gateways = rt
         .block_on(
@@ -160,17 +160,25 @@ fn the_cluster_is_applied_read_back_converged_scaled_rolled_and_destroyed() {
     let gateway = gateways.internet_gateways()[0].internet_gateway_id().expect("gateway id").to_string();
     let tables = rt.block_on(ec2.describe_route_tables().filters(in_vpc()).filters(cluster_tag()).send()).expect("rt");
     let table = &tables.route_tables()[0];
-    assert!(table.routes().iter().any(|r| r.destination_cidr_block() == Some("0.0.0.0/0")
-        && r.gateway_id() == Some(gateway.as_str())));
+    assert!(
+        table
+            .routes()
+            .iter()
+            .any(|r| r.destination_cidr_block() == Some("0.0.0.0/0") && r.gateway_id() == Some(gateway.as_str()))
+    );
     assert_eq!(table.associations().iter().filter(|a| a.subnet_id().is_some()).count(), 3);
 
     // Security groups: exactly the documented ports, nothing more.
-    let expected: BTreeSet<(String, String, i32, i32, String)> = EXPECTED_INGRESS
-        .iter()
-        .map(|(g, p, f, t, s)| (g.to_string(), p.to_string(), *f, *t, s.to_string()))
-        .collect();
+    let expected: BTreeSet<(String, String, i32, i32, String)> =
+        EXPECTED_INGRESS.iter().map(|(g, p, f, t, s)| (g.to_string(), p.to_string(), *f, *t, s.to_string())).collect();
     let actual = ingress(&moto, &vpc_id);
-    assert_eq!(actual, expected, "missing: {:?}\nextra: {:?}", expected.difference(&actual), actual.difference(&expected));
+    assert_eq!(
+        actual,
+        expected,
+        "missing: {:?}\nextra: {:?}",
+        expected.difference(&actual),
+        actual.difference(&expected)
+    );
 
     // IAM: a role, an inline policy and an instance profile per role, tagged.
     let iam = moto.iam();
@@ -191,7 +199,10 @@ fn the_cluster_is_applied_read_back_converged_scaled_rolled_and_destroyed() {
         .expect("nodes policy");
     let nodes_document = percent_decode(nodes_policy.policy_document());
     assert!(nodes_document.contains("ecr:BatchGetImage"), "{nodes_document}");
-    assert!(!nodes_document.contains("ec2:Create") && !nodes_document.contains("elasticloadbalancing"), "{nodes_document}");
+    assert!(
+        !nodes_document.contains("ec2:Create") && !nodes_document.contains("elasticloadbalancing"),
+        "{nodes_document}"
+    );
 
     // The state store: the cluster spec and the CA bundle, encrypted at rest; no keys.
     let s3 = moto.s3();
@@ -201,7 +212,8 @@ fn the_cluster_is_applied_read_back_converged_scaled_rolled_and_destroyed() {
     }
     let listed = rt.block_on(s3.list_objects_v2().bucket(BUCKET).send()).expect("list");
     assert_eq!(listed.contents().len(), 2, "only the spec and the CA bundle in the state store");
-    let bundle = rt.block_on(s3.get_object().bucket(BUCKET).key(format!("{NAME}/pki/ca-bundle.crt")).send()).expect("get");
+    let bundle =
+        rt.block_on(s3.get_object().bucket(BUCKET).key(format!("{NAME}/pki/ca-bundle.crt")).send()).expect("get");
     let bundle = rt.block_on(bundle.body.collect()).expect("body").into_bytes();
     let bundle = String::from_utf8_lossy(&bundle);
     assert_eq!(bundle.matches("BEGIN CERTIFICATE").count(), 3, "{bundle}");
@@ -211,7 +223,8 @@ fn the_cluster_is_applied_read_back_converged_scaled_rolled_and_destroyed() {
     // target group), the node group over every zone.
     let autoscaling = moto.autoscaling();
     let groups = rt.block_on(autoscaling.describe_auto_scaling_groups().send()).expect("groups");
-    let names: BTreeSet<&str> = groups.auto_scaling_groups().iter().filter_map(|g| g.auto_scaling_group_name()).collect();
+    let names: BTreeSet<&str> =
+        groups.auto_scaling_groups().iter().filter_map(|g| g.auto_scaling_group_name()).collect();
     let expected_groups: BTreeSet<String> = ["us-east-1a", "us-east-1b", "us-east-1c"]
         .iter()
         .map(|z| format!("control-plane-{z}.masters.{NAME}"))
@@ -265,7 +278,8 @@ fn the_cluster_is_applied_read_back_converged_scaled_rolled_and_destroyed() {
     assert_eq!(code, 0, "no changes after apply: {out}");
 
     // node_count = 3: exactly one change, the node group's capacity.
-    let (code, out) = cluster::slipway(&moto, d, &["plan", "-detailed-exitcode", "-input=false", "-var", "node_count=3"]);
+    let (code, out) =
+        cluster::slipway(&moto, d, &["plan", "-detailed-exitcode", "-input=false", "-var", "node_count=3"]);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("Plan: 0 to add, 1 to change, 0 to destroy."), "{out}");
     assert!(out.contains("module.cluster.aws_autoscaling_group.nodes will be updated in-place"), "{out}");
@@ -285,7 +299,8 @@ fn the_cluster_is_applied_read_back_converged_scaled_rolled_and_destroyed() {
     // (After this, moto 5.1.22 cannot launch from the group: CreateLaunchTemplateVersion keeps
     // its user data in a form its own RunInstances path rejects. So the scale-up came first.)
     let vars = ["-var", "node_count=3", "-var", "node_size=t3.large"];
-    let (code, out) = cluster::slipway(&moto, d, &[&["plan", "-detailed-exitcode", "-input=false"][..], &vars].concat());
+    let (code, out) =
+        cluster::slipway(&moto, d, &[&["plan", "-detailed-exitcode", "-input=false"][..], &vars].concat());
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("Plan: 0 to add, 2 to change, 0 to destroy."), "{out}");
     assert!(out.contains("module.cluster.aws_launch_template.nodes will be updated in-place"), "{out}");
@@ -299,11 +314,14 @@ fn the_cluster_is_applied_read_back_converged_scaled_rolled_and_destroyed() {
     let spec = nodes.auto_scaling_groups()[0].launch_template().expect("launch template");
     assert_eq!(spec.version(), Some("2"), "the group launches from the new version");
     let versions = rt
-        .block_on(ec2.describe_launch_template_versions().launch_template_name(format!("nodes.{NAME}")).versions("2").send())
+        .block_on(
+            ec2.describe_launch_template_versions().launch_template_name(format!("nodes.{NAME}")).versions("2").send(),
+        )
         .expect("versions");
     let data = versions.launch_template_versions()[0].launch_template_data().expect("data");
     assert_eq!(data.instance_type().map(|t| t.as_str()), Some("t3.large"));
-    let (code, out) = cluster::slipway(&moto, d, &[&["plan", "-detailed-exitcode", "-input=false"][..], &vars].concat());
+    let (code, out) =
+        cluster::slipway(&moto, d, &[&["plan", "-detailed-exitcode", "-input=false"][..], &vars].concat());
     assert_eq!(code, 0, "converged on the new size: {out}");
 
     // Destroy: nothing with the cluster tag is left.

@@ -5,6 +5,9 @@
 //! HPA-like manager's field is not drift; removing the block deletes the object (prune); destroy
 //! leaves nothing.
 
+// Tests read and write their working directories directly (see clippy.toml).
+#![allow(clippy::disallowed_methods)]
+
 mod support;
 
 use std::path::Path;
@@ -63,17 +66,22 @@ fn live_replicas(server: &ApiServer) -> Option<i64> {
     live["spec"]["replicas"].as_i64()
 }
 
-#[test]
-fn deployment_applies_scales_drifts_and_prunes() {
+/// A test API server and a working directory where the Deployment with `replicas` was applied.
+fn applied(replicas: u32) -> (ApiServer, tempfile::TempDir) {
     let server = ApiServer::start();
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("deployment.yaml"), DEPLOYMENT).expect("write deployment");
-    write_config(dir.path(), &server, Some(1));
-
+    write_config(dir.path(), &server, Some(replicas));
     let (code, out) = slipway(dir.path(), &["apply", "-auto-approve"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Apply complete! Resources: 1 added, 0 changed, 0 destroyed."), "{out}");
-    assert_eq!(live_replicas(&server), Some(1));
+    assert_eq!(live_replicas(&server), Some(i64::from(replicas)));
+    (server, dir)
+}
+
+#[test]
+fn deployment_applies_scales_drifts_and_prunes() {
+    let (server, dir) = applied(1);
     // The apply waited for the rollout: the controller had made the replica available.
     let live = server.get("apps/v1", "Deployment", "default", "nginx").expect("the deployment");
     assert_eq!(live["status"]["availableReplicas"].as_i64(), Some(1), "{live:#}");
@@ -133,13 +141,7 @@ fn deployment_applies_scales_drifts_and_prunes() {
 
 #[test]
 fn destroy_removes_every_object_and_import_takes_one_back() {
-    let server = ApiServer::start();
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("deployment.yaml"), DEPLOYMENT).expect("write deployment");
-    write_config(dir.path(), &server, Some(2));
-    let (code, out) = slipway(dir.path(), &["apply", "-auto-approve"]);
-    assert_eq!(code, 0, "{out}");
-    assert_eq!(live_replicas(&server), Some(2));
+    let (server, dir) = applied(2);
 
     // Forgotten by slipway, then imported again: the plan after the import shows no changes.
     let (code, out) = slipway(dir.path(), &["state", "rm", "kubernetes_manifest.web"]);

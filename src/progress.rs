@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use slipway_core::address::ResourceInstanceAddr;
+use slipway_core::address::{ProviderConfigAddr, ResourceInstanceAddr};
 use slipway_engine::hooks::{Hook, Operation};
 
 pub struct ProgressLines {
@@ -108,6 +108,24 @@ impl Hook for ProgressLines {
         if let Some(bar) = &self.bar {
             bar.inc(1);
         }
+    }
+
+    fn provider_waiting(&self, provider: &ProviderConfigAddr, why: &str, elapsed: Duration) {
+        let why = if why.is_empty() { String::new() } else { format!(": {why}") };
+        if elapsed.is_zero() {
+            self.line(format!(
+                "provider[{provider}]: Configuring with the applied values, waiting until it answers{why}"
+            ));
+        } else {
+            self.line(format!(
+                "provider[{provider}]: Still waiting until it answers... [{} elapsed]{why}",
+                seconds(elapsed)
+            ));
+        }
+    }
+
+    fn provider_ready(&self, provider: &ProviderConfigAddr, elapsed: Duration) {
+        self.line(format!("provider[{provider}]: Ready after {}", seconds(elapsed)));
     }
 
     fn failed(&self, _addr: &ResourceInstanceAddr, _op: Operation, _elapsed: Duration) {

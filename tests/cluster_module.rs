@@ -367,3 +367,82 @@ fn percent_decode(text: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+/// Apps in the same configuration as the cluster (issue 8): the kubernetes provider is
+/// configured from the module's outputs, which are known only after apply, so the plan makes
+/// the cluster and defers its objects, saying what they wait for.
+#[test]
+fn apps_on_a_cluster_of_the_same_configuration_are_planned_deferred() {
+    let moto = Moto::start();
+    let dir = cluster::setup(&moto);
+    let d = dir.path();
+    let apps = r#"
+provider "kubernetes" {
+  host                   = module.cluster.api_endpoint
+  cluster_ca_certificate = module.cluster.cluster_ca
+  client_certificate     = module.cluster.client_certificate
+  client_key             = module.cluster.client_key
+}
+
+resource "kubernetes_manifest" "app" {
+  for_each = manifestdecode(<<-YAML
+    apiVersion: v1
+    kind: Namespace
+    metadata:
+      name: web
+    ---
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: nginx
+      namespace: web
+    spec:
+      replicas: 1
+      selector:
+        matchLabels: {app: nginx}
+      template:
+        metadata:
+          labels: {app: nginx}
+        spec:
+          containers:
+          - name: nginx
+            image: nginx:1.27
+    YAML
+  )
+  manifest = each.value
+}
+"#;
+    let main = std::fs::read_to_string(d.join("main.tf")).expect("main.tf");
+    std::fs::write(d.join("main.tf"), format!("{main}{apps}")).expect("write main.tf");
+    let (code, out) = cluster::slipway(&moto, d, &["plan", "-out=tfplan", "-input=false"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("# kubernetes_manifest.app[\"Deployment/web/nginx\"] will be created"), "{out}");
+    assert!(out.contains("# kubernetes_manifest.app[\"Namespace/web\"] will be created"), "{out}");
+    // The note is wrapped as the plan's other prose is.
+    let words = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains(
+            "Cluster api.test.k8s.example.com does not exist yet: 2 objects will be applied after it is ready."
+        ),
+        "{out}"
+    );
+    let (code, json) = cluster::slipway(&moto, d, &["show", "-json", "tfplan"]);
+    assert_eq!(code, 0, "{json}");
+    let doc: serde_json::Value = serde_json::from_str(&json).expect("plan JSON");
+    let deferred = doc["deferred_changes"].as_array().expect("deferred_changes");
+    assert_eq!(deferred.len(), 2, "{:#}", doc["deferred_changes"]);
+    // The objects wait for what their provider block is made from: the CA, the admin
+    // certificate and key, and the API record.
+    let change = doc["resource_changes"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["address"] == "kubernetes_manifest.app[\"Namespace/web\"]"))
+        .expect("the namespace's change")
+        .clone();
+    assert_eq!(change["change"]["actions"], serde_json::json!(["create"]), "{change:#}");
+    let (code, graph) = cluster::slipway(&moto, d, &["graph", "-type=apply", "-plan=tfplan"]);
+    assert_eq!(code, 0, "{graph}");
+    assert!(
+        graph.lines().any(|l| l.contains("kubernetes_manifest.app") && l.contains("tls_locally_signed_cert.admin")),
+        "the apply graph orders the objects after the admin certificate:\n{graph}"
+    );
+}

@@ -158,3 +158,125 @@ fn destroy_removes_every_object_and_import_takes_one_back() {
     assert_eq!(code, 0, "{out}");
     assert!(out.trim().is_empty(), "destroy leaves nothing in state:\n{out}");
 }
+
+/// The provider configured from a value known only after apply, as when the cluster module
+/// is in the same configuration: `terraform_data.cluster` stands in for the cluster, its
+/// `output` (the API server's URL) unknown until it is created.
+fn write_deferred_config(dir: &Path, server: &ApiServer) {
+    let text = format!(
+        r#"resource "terraform_data" "cluster" {{
+  input = "{}"
+}}
+
+provider "kubernetes" {{
+  host                  = terraform_data.cluster.output
+  token                 = "test-token"
+  cluster_ready_timeout = "1m"
+}}
+
+resource "kubernetes_manifest" "web" {{
+  manifest = yamldecode(templatefile("deployment.yaml", {{ replicas = 2 }}))
+}}
+"#,
+        server.url
+    );
+    std::fs::write(dir.join("main.tf"), text).expect("write main.tf");
+    std::fs::write(dir.join("deployment.yaml"), DEPLOYMENT).expect("write deployment");
+}
+
+#[test]
+fn a_cluster_made_in_the_same_run_is_planned_deferred_and_applied_once_it_answers() {
+    let server = ApiServer::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_deferred_config(dir.path(), &server);
+
+    // Planned without the cluster: nothing is asked of it, and the plan says what waits.
+    let (code, out) = slipway(dir.path(), &["plan", "-out=tfplan"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("+ resource \"kubernetes_manifest\" \"web\""), "{out}");
+    assert!(out.contains("The cluster does not exist yet: 1 object will be applied after it is ready."), "{out}");
+    assert!(out.contains("Plan: 2 to add, 0 to change, 0 to destroy."), "{out}");
+    assert!(server.requests().is_empty(), "a plan never reaches the cluster: {:?}", server.requests());
+    let (code, json) = slipway(dir.path(), &["show", "-json", "tfplan"]);
+    assert_eq!(code, 0, "{json}");
+    let doc: serde_json::Value = serde_json::from_str(&json).expect("plan JSON");
+    let deferred = doc["deferred_changes"].as_array().expect("deferred_changes");
+    assert_eq!(deferred.len(), 1, "{doc:#}");
+    assert_eq!(deferred[0]["reason"], "provider_config_unknown");
+    assert_eq!(deferred[0]["resource_change"]["address"], "kubernetes_manifest.web");
+
+    // Apply creates the "cluster", configures the provider from it, waits until it answers
+    // (three failed readiness checks, as while etcd starts) and only then applies.
+    server.starting_up(3);
+    let (code, out) = slipway(dir.path(), &["apply", "tfplan"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("provider[kubernetes]: Ready after"), "{out}");
+    assert!(out.contains("Apply complete! Resources: 2 added, 0 changed, 0 destroyed."), "{out}");
+    let requests = server.requests();
+    let probes = requests.iter().take_while(|r| r.starts_with("GET /readyz")).count();
+    assert_eq!(probes, 4, "three failed checks and one that passed come before anything else: {requests:?}");
+    assert_eq!(live_replicas(&server), Some(2));
+
+    // Now the cluster is in state: the provider is configured from it and refreshes normally.
+    let (code, out) = slipway(dir.path(), &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("does not exist yet"), "{out}");
+
+    // Destroy deletes the in-cluster object before the cluster it lives in.
+    let (code, out) = slipway(dir.path(), &["destroy", "-auto-approve"]);
+    assert_eq!(code, 0, "{out}");
+    let manifest_gone = out.find("kubernetes_manifest.web: Destruction complete").expect("manifest destroyed");
+    let cluster_gone = out.find("terraform_data.cluster: Destruction complete").expect("cluster destroyed");
+    assert!(manifest_gone < cluster_gone, "{out}");
+    assert_eq!(server.get("apps/v1", "Deployment", "default", "nginx"), None);
+}
+
+#[test]
+fn a_cluster_that_never_answers_fails_its_objects_after_the_timeout() {
+    let server = ApiServer::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_deferred_config(dir.path(), &server);
+    let config = std::fs::read_to_string(dir.path().join("main.tf")).expect("main.tf");
+    std::fs::write(dir.path().join("main.tf"), config.replace("\"1m\"", "\"2s\"")).expect("write main.tf");
+    server.starting_up(u32::MAX);
+    let (code, out) = slipway(dir.path(), &["apply", "-auto-approve"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("did not become ready"), "{out}");
+    assert!(out.contains("etcd failed"), "the provider's last reason is in the error: {out}");
+    // What was made is in state; the manifest was never applied and is planned again.
+    let (code, out) = slipway(dir.path(), &["state", "list"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out.trim(), "terraform_data.cluster");
+    assert!(server.requests().iter().all(|r| r.starts_with("GET /readyz")), "{:?}", server.requests());
+}
+
+/// `examples/nginx-deployment` against the test API server, step by step as its README tells
+/// it; the README quotes each plan exactly as slipway prints it.
+#[test]
+fn the_nginx_example_plans_as_its_readme_shows() {
+    let server = ApiServer::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/nginx-deployment");
+    for file in ["main.tf", "deployment.yaml"] {
+        std::fs::copy(example.join(file), dir.path().join(file)).expect("copy the example");
+    }
+    std::fs::write(dir.path().join("kubeconfig"), server.kubeconfig()).expect("kubeconfig");
+    let readme = std::fs::read_to_string(example.join("README.md")).expect("the example's README");
+    let kubeconfig = "-var=kubeconfig=kubeconfig";
+
+    let (code, first) = slipway(dir.path(), &["plan", kubeconfig]);
+    assert_eq!(code, 0, "{first}");
+    assert!(readme.contains(first.trim()), "the README shows the first plan as it is:\n{first}");
+    let (code, out) = slipway(dir.path(), &["apply", "-auto-approve", kubeconfig]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(live_replicas(&server), Some(1));
+
+    let (code, scaled) = slipway(dir.path(), &["plan", kubeconfig, "-var=replicas=3"]);
+    assert_eq!(code, 0, "{scaled}");
+    assert!(readme.contains(scaled.trim()), "the README shows the scale-up plan as it is:\n{scaled}");
+    let (code, out) = slipway(dir.path(), &["apply", "-auto-approve", kubeconfig, "-var=replicas=3"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(live_replicas(&server), Some(3));
+    let (code, out) = slipway(dir.path(), &["output", "replicas"]);
+    assert_eq!((code, out.trim()), (0, "3"));
+}

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use slipway_core::address::ResourceInstanceAddr;
+use slipway_core::address::{ProviderConfigAddr, ResourceInstanceAddr};
 
 /// What an operation does, as the progress lines name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +56,11 @@ pub trait Hook: Send + Sync {
     /// `id` is the object's `id` attribute, when it has one.
     fn completed(&self, _addr: &ResourceInstanceAddr, _op: Operation, _elapsed: Duration, _id: Option<&str>) {}
     fn failed(&self, _addr: &ResourceInstanceAddr, _op: Operation, _elapsed: Duration) {}
+    /// A deferred provider configuration is set up and its objects wait until it answers;
+    /// called when the wait starts and every few seconds with the provider's latest reason.
+    fn provider_waiting(&self, _provider: &ProviderConfigAddr, _why: &str, _elapsed: Duration) {}
+    /// The deferred configuration answers: its objects go ahead.
+    fn provider_ready(&self, _provider: &ProviderConfigAddr, _elapsed: Duration) {}
 }
 
 /// A hook that reports nothing.

@@ -7,14 +7,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, RwLock};
 
 use futures::future::join_all;
-use slipway_core::address::{ProviderConfigAddr, ResourceAddr, ResourceMode};
+use slipway_core::address::{ModuleInstance, ProviderConfigAddr, ResourceAddr, ResourceInstanceAddr, ResourceMode};
 use slipway_core::provider::{ConfigureRequest, Provider, ProviderFactory};
 use slipway_core::schema::{ProviderSchema, ResourceSchema};
 use slipway_core::{Diagnostic, Diagnostics, Value};
 use slipway_lang::config::{Config, ProviderConfig, Resource};
-use slipway_lang::evaluate::{EvalSettings, EvaluatedModule, InputValue, eval_body_in_module, evaluate_config};
+use slipway_lang::dependencies::{ConfigResource, body_dependencies};
+use slipway_lang::evaluate::{
+    EvalSettings, EvaluatedModule, InputValue, ResourceInstanceConfig, ResourceObserver, eval_body_in_module,
+    evaluate_config,
+};
 use slipway_lang::source::Sources;
 
+use crate::plan::prior::decode_object;
 use crate::schema_check::{check_body, decode_config};
 use crate::state::State;
 
@@ -26,13 +31,36 @@ pub struct ProviderSet {
     templates: BTreeMap<String, Arc<dyn Provider>>,
     /// Filled by [`configure_providers`]; shared by clones of the set.
     configured: Arc<RwLock<BTreeMap<ProviderConfigAddr, Arc<dyn Provider>>>>,
+    /// Configurations whose provider said they cannot be used yet, with what they wait for
+    /// (`ConfigureResponse::deferred`); apply configures them again once that exists.
+    deferred: Arc<RwLock<BTreeMap<ProviderConfigAddr, String>>>,
 }
 
 impl ProviderSet {
     pub fn new(providers: impl IntoIterator<Item = (impl Into<String>, ProviderFactory)>) -> Self {
         let factories: BTreeMap<String, ProviderFactory> = providers.into_iter().map(|(n, f)| (n.into(), f)).collect();
         let templates = factories.iter().map(|(n, f)| (n.clone(), f())).collect();
-        ProviderSet { factories, templates, configured: Arc::default() }
+        ProviderSet { factories, templates, configured: Arc::default(), deferred: Arc::default() }
+    }
+
+    /// The configurations that wait for something this run creates, and what they wait for.
+    pub fn deferred(&self) -> BTreeMap<ProviderConfigAddr, String> {
+        self.deferred.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    pub fn is_deferred(&self, addr: &ProviderConfigAddr) -> bool {
+        self.deferred.read().unwrap_or_else(|poisoned| poisoned.into_inner()).contains_key(addr)
+    }
+
+    /// A new, unconfigured instance of the provider `name`, for a deferred configuration.
+    pub fn fresh(&self, name: &str) -> Option<Arc<dyn Provider>> {
+        self.factories.get(name).map(|factory| factory())
+    }
+
+    /// Puts the instance configured during apply in place of a deferred configuration.
+    pub fn replace_deferred(&self, addr: &ProviderConfigAddr, provider: Arc<dyn Provider>) {
+        self.configured.write().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(addr.clone(), provider);
+        self.deferred.write().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(addr);
     }
 
     /// The unconfigured provider `name`: for its schema and for upgrading saved state.
@@ -184,9 +212,12 @@ pub fn configure_providers(ctx: &ConfigureContext<'_>, providers: &ProviderSet) 
     }
     let configured = ctx.runtime.block_on(join_all(pending.into_iter().map(|(addr, provider, config)| async move {
         let response = provider.configure(ConfigureRequest { config }).await;
-        (addr, provider, response.diagnostics)
+        (addr, provider, response.diagnostics, response.deferred)
     })));
-    for (addr, provider, provider_diags) in configured {
+    for (addr, provider, provider_diags, deferred) in configured {
+        if let Some(why) = deferred {
+            providers.deferred.write().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(addr.clone(), why);
+        }
         for mut d in provider_diags.iter().cloned() {
             d.detail = format!("{}\n\nwith the provider configuration {addr}", d.detail).trim_start().to_string();
             diags.push(d);
@@ -241,7 +272,11 @@ fn evaluate_blocks(
     if !has_blocks(ctx.config) {
         return out;
     }
-    let settings = ctx.settings.observed_by(None, true);
+    // A block that refers to resources sees what the state saved of them (the cluster a
+    // kubernetes provider connects to, made by an earlier run); one whose resources are not
+    // in state yet is unknown, for the provider to defer.
+    let observer = SavedValues { state: ctx.state, providers, needed: block_dependencies(ctx.config) };
+    let settings = ctx.settings.observed_by(Some(&observer), true);
     let (root, _) = evaluate_config(ctx.config, ctx.inputs, ctx.sources, &settings);
     let mut stack: Vec<(Vec<String>, &Config, Option<&EvaluatedModule>)> = vec![(Vec::new(), ctx.config, Some(&root))];
     while let Some((path, config, evaluated)) = stack.pop() {
@@ -261,6 +296,86 @@ fn evaluate_blocks(
         }
     }
     out
+}
+
+/// Resolves resource references in provider blocks to the values the state saved.
+struct SavedValues<'a> {
+    state: &'a State,
+    providers: &'a ProviderSet,
+    /// The resources some provider block depends on: only those are decoded.
+    needed: BTreeSet<ConfigResource>,
+}
+
+impl ResourceObserver for SavedValues<'_> {
+    fn resource(
+        &self,
+        module: &ModuleInstance,
+        resource: &Resource,
+        instances: Option<&[ResourceInstanceConfig]>,
+        _diags: &mut Diagnostics,
+    ) -> Vec<Value> {
+        let Some(instances) = instances else { return Vec::new() };
+        let names: Vec<String> = module.0.iter().map(|(n, _)| n.clone()).collect();
+        let needed = self.needed.contains(&ConfigResource { module: names, resource: resource.key.clone() });
+        instances
+            .iter()
+            .map(|i| {
+                let addr = ResourceInstanceAddr::new(module.clone(), resource.key.clone(), i.key.clone());
+                let saved = needed.then(|| self.state.instances.get(&addr)).flatten();
+                saved
+                    .and_then(|object| decode_object(&addr, object, self.providers).ok())
+                    .unwrap_or_else(|| Value::unknown(slipway_core::Type::Any))
+            })
+            .collect()
+    }
+}
+
+/// Every resource any provider block refers to, directly or through locals and modules.
+fn block_dependencies(config: &Config) -> BTreeSet<ConfigResource> {
+    let mut out = BTreeSet::new();
+    let mut stack = vec![(Vec::<String>::new(), config)];
+    while let Some((path, here)) = stack.pop() {
+        for block in &here.module.providers {
+            out.extend(body_dependencies(config, &path, &block.body));
+        }
+        for (name, child) in &here.children {
+            let mut child_path = path.clone();
+            child_path.push(name.clone());
+            stack.push((child_path, child));
+        }
+    }
+    out
+}
+
+/// The `provider` block of a configuration address; `None` for one without a block.
+pub fn provider_block<'c>(config: &'c Config, addr: &ProviderConfigAddr) -> Option<&'c ProviderConfig> {
+    let module = module_config(config, &addr.module)?;
+    module.module.providers.iter().find(|p| p.name == addr.name && p.alias == addr.alias)
+}
+
+/// Adds to each resource's dependencies what its provider block refers to: every object of a
+/// provider configuration is created after, and deleted before, the resources that
+/// configuration is made from (a kubernetes provider connected to a cluster of the same
+/// configuration), as Terraform orders provider nodes.
+/// Returns the configurations whose blocks refer to resources.
+pub fn add_provider_dependencies(
+    config: &Config,
+    dependencies: &mut BTreeMap<ConfigResource, BTreeSet<ConfigResource>>,
+) -> BTreeSet<ProviderConfigAddr> {
+    let mut by_provider: BTreeMap<ProviderConfigAddr, BTreeSet<ConfigResource>> = BTreeMap::new();
+    for (resource, deps) in dependencies.iter_mut() {
+        let Some(block) =
+            module_config(config, &resource.module).and_then(|c| c.module.resources.get(&resource.resource))
+        else {
+            continue;
+        };
+        let Ok(addr) = provider_for(config, &resource.module, block) else { continue };
+        let provider_deps = by_provider.entry(addr.clone()).or_insert_with(|| {
+            provider_block(config, &addr).map(|b| body_dependencies(config, &addr.module, &b.body)).unwrap_or_default()
+        });
+        deps.extend(provider_deps.iter().filter(|d| *d != resource).cloned());
+    }
+    by_provider.into_iter().filter(|(_, deps)| !deps.is_empty()).map(|(addr, _)| addr).collect()
 }
 
 fn has_blocks(config: &Config) -> bool {

@@ -41,6 +41,17 @@ output "kubeconfig" {
   })
 }
 
+output "client_certificate" {
+  description = "The admin client certificate (PEM), for a kubernetes provider block in the same configuration."
+  value       = tls_locally_signed_cert.admin.cert_pem
+}
+
+output "client_key" {
+  description = "The admin client certificate's private key (PEM)."
+  sensitive   = true
+  value       = tls_private_key.admin.private_key_pem
+}
+
 output "control_plane_group_names" {
   description = "The control plane's Auto Scaling groups, one per control-plane node."
   value       = aws_autoscaling_group.control_plane[*].name

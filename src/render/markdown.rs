@@ -27,6 +27,9 @@ pub fn plan_to_markdown(plan: &Plan, schemas: &Schemas, limit: usize) -> String 
     };
     let _ = writeln!(head, "### Slipway plan: {title}\n");
     counts_table(&mut head, &changes);
+    for line in super::plan::deferred_lines(plan) {
+        let _ = writeln!(head, "> {line}\n");
+    }
     dangerous(&mut head, &changes, limit);
 
     let footer_room = 200;

@@ -109,6 +109,9 @@ impl PlanView<'_> {
                 let _ = write!(out, "\n{}\n", self.resource(change, Cause::Planned));
             }
             let _ = write!(out, "\n{} {}\n", self.pal().bold("Plan:"), summary(&changes));
+            for line in deferred_lines(self.plan) {
+                let _ = write!(out, "\n{}\n", wrap(&line));
+            }
         }
         if !outputs.is_empty() {
             let _ = write!(out, "\nChanges to Outputs:\n{outputs}\n");
@@ -387,6 +390,24 @@ fn delete_reason(change: &ResourceChange) -> String {
 }
 
 /// `1 to import, 2 to add, 0 to change, 1 to destroy.`, counted over the changes shown.
+/// One line per deferred provider configuration: what it waits for and how many changes wait
+/// with it ("cluster api.example.com does not exist yet: 4 objects will be applied after it is
+/// ready").
+pub fn deferred_lines(plan: &Plan) -> Vec<String> {
+    plan.deferred
+        .iter()
+        .map(|(provider, why)| {
+            let n = plan.deferred_changes(provider).count();
+            let objects = if n == 1 { "1 object" } else { &format!("{n} objects") };
+            let mut why = why.clone();
+            if let Some(first) = why.get(..1) {
+                why.replace_range(..1, &first.to_uppercase());
+            }
+            format!("{why}: {objects} will be applied after it is ready.")
+        })
+        .collect()
+}
+
 pub fn summary(changes: &[&ResourceChange]) -> String {
     let count = |actions: &[Action]| changes.iter().filter(|c| actions.contains(&c.action)).count();
     let imports = changes.iter().filter(|c| c.importing.is_some()).count();

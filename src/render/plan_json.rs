@@ -40,6 +40,17 @@ pub fn plan_to_json(plan: &Plan) -> Json {
         .map(resource_change)
         .collect();
     doc.insert("resource_changes".into(), Json::Array(changes));
+    // Terraform's deferred-change reason for a provider configured from values known only
+    // after apply; slipway applies them in the same run, once the provider answers.
+    let deferred: Vec<Json> = plan
+        .deferred
+        .keys()
+        .flat_map(|provider| plan.deferred_changes(provider))
+        .map(|c| json!({"reason": "provider_config_unknown", "resource_change": resource_change(c)}))
+        .collect();
+    if !deferred.is_empty() {
+        doc.insert("deferred_changes".into(), Json::Array(deferred));
+    }
     let outputs = plan.outputs.iter().map(|(name, o)| (name.clone(), output_change(o))).collect();
     doc.insert("output_changes".into(), Json::Object(outputs));
     let errored = plan.diagnostics.has_errors();

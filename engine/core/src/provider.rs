@@ -24,6 +24,26 @@ pub struct ConfigureRequest {
 #[derive(Debug, Default)]
 pub struct ConfigureResponse {
     pub diagnostics: Diagnostics,
+    /// Set when the configuration cannot be used yet because what it connects to is made by
+    /// this same run (its settings are known only after apply): what the provider waits for,
+    /// as the plan says it ("cluster api.example.com does not exist yet"). The engine plans
+    /// this provider's objects without remote reads and, during apply, configures a fresh
+    /// instance once what the settings refer to exists, then waits on [`Provider::probe`].
+    pub deferred: Option<String>,
+}
+
+/// Whether the remote system a configured provider talks to answers yet.
+#[derive(Debug)]
+pub enum Readiness {
+    Ready,
+    /// Not yet (connection refused, still starting): the engine asks again until
+    /// `give_up_after` has passed since the first probe.
+    NotYet {
+        why: String,
+        give_up_after: std::time::Duration,
+    },
+    /// It will never be (bad credentials, wrong CA): stop waiting.
+    Failed(Diagnostics),
 }
 
 #[derive(Clone, Debug)]
@@ -162,6 +182,13 @@ pub trait Provider: Send + Sync {
 
     async fn configure(&self, _request: ConfigureRequest) -> ConfigureResponse {
         ConfigureResponse::default()
+    }
+
+    /// Whether the remote system answers, asked after a deferred configuration was configured
+    /// during apply and before any of its objects is changed (a cluster created in the same
+    /// run is still booting). Providers whose API is always there keep the default.
+    async fn probe(&self) -> Readiness {
+        Readiness::Ready
     }
 
     /// Checks beyond the schema (value ranges, combinations of attributes).

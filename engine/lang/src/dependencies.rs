@@ -78,6 +78,17 @@ pub fn resource_dependencies(config: &Config) -> BTreeMap<ConfigResource, BTreeS
     out
 }
 
+/// The resources a block's body in the module at `path` depends on (a `provider` block: every
+/// object of that provider configuration waits for them, as Terraform orders provider nodes).
+pub fn body_dependencies(config: &Config, path: &[String], body: &crate::config::Body) -> BTreeSet<ConfigResource> {
+    let mut walker = Walker { root: config, memo: HashMap::new() };
+    let mut deps = BTreeSet::new();
+    for (_, found) in body_references(body) {
+        deps.extend(walker.resolve(path, &found.reference));
+    }
+    deps
+}
+
 fn references(expr: &Expr) -> impl Iterator<Item = Reference> {
     expression_references(&expr.expr).into_iter().map(|f| f.reference)
 }

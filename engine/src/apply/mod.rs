@@ -1,5 +1,6 @@
 //! Apply: the execution graph of a plan and the walker that runs it.
 
+mod connect;
 mod evaluate;
 mod graph;
 mod walker;

@@ -20,6 +20,7 @@ use slipway_core::provider::{ApplyRequest, ApplyResponse, PlanRequest, Provider,
 use slipway_core::{Diagnostic, Diagnostics, Value};
 use slipway_lang::evaluate::ApplyEvaluator;
 
+use super::connect::{Connections, Parked};
 use super::graph::{ExecutionGraph, Op, OpKind};
 use crate::hooks::{Hook, Operation};
 use crate::marks::mark_schema;
@@ -119,10 +120,21 @@ pub async fn apply(ctx: ApplyContext<'_, '_>) -> ApplyOutcome {
         std::collections::HashMap::new();
     let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + STILL_RUNNING_EVERY, STILL_RUNNING_EVERY);
     let parallelism = parallelism.max(1);
+    let mut connections = Connections::default();
     loop {
         while in_flight.len() < parallelism && !cancel.load(Ordering::SeqCst) {
             let Some(node) = ready.pop_front() else { break };
             let Some(&op) = g.node_weight(node) else { continue };
+            let provider = &plan.changes[op.change].provider;
+            if providers.is_deferred(provider) {
+                let mut diags = Diagnostics::new();
+                if connections.park(provider, node, providers, evaluator.as_deref_mut(), &mut diags) == Parked::First {
+                    let why = plan.deferred.get(provider).map_or("", String::as_str);
+                    hook.provider_waiting(provider, why, Duration::ZERO);
+                }
+                outcome.diagnostics.extend(diags);
+                continue;
+            }
             started += 1;
             match prepare(plan, providers, evaluator.as_deref_mut(), node, op, hook, &owner) {
                 Ok((future, operation)) => {
@@ -132,14 +144,29 @@ pub async fn apply(ctx: ApplyContext<'_, '_>) -> ApplyOutcome {
                 Err(diags) => outcome.diagnostics.extend(diags),
             }
         }
-        if in_flight.is_empty() {
+        if cancel.load(Ordering::SeqCst) {
+            connections.abandon();
+        }
+        if in_flight.is_empty() && connections.pending.is_empty() {
             break;
         }
         let first = tokio::select! {
-            finished = in_flight.next() => finished,
+            finished = in_flight.next(), if !in_flight.is_empty() => finished,
+            Some(connected) = connections.pending.next(), if !connections.pending.is_empty() => {
+                let addr = connected.0.clone();
+                let (nodes, elapsed) = connections.settle(connected, providers, &mut outcome.diagnostics);
+                if !nodes.is_empty() {
+                    hook.provider_ready(&addr, elapsed);
+                }
+                ready.extend(nodes);
+                continue;
+            }
             _ = ticks.tick() => {
                 for (addr, operation, since) in running.values() {
                     hook.still_running(addr, *operation, since.elapsed());
+                }
+                for (addr, why, elapsed) in connections.waiting() {
+                    hook.provider_waiting(&addr, &why, elapsed);
                 }
                 continue;
             }

@@ -43,6 +43,9 @@ struct PlanDoc {
     variables: BTreeMap<String, EncodedValue>,
     changes: Vec<ChangeDoc>,
     outputs: BTreeMap<String, OutputDoc>,
+    /// Provider configuration address -> what it waits for.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    deferred: BTreeMap<String, String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -282,6 +285,7 @@ pub fn write_plan(plan: &Plan, variables: &BTreeMap<String, Value>) -> Vec<u8> {
                 )
             })
             .collect(),
+        deferred: plan.deferred.iter().map(|(p, why)| (p.to_string(), why.clone())).collect(),
     };
     let mut bytes = serde_json::to_vec(&doc).unwrap_or_default();
     bytes.push(b'\n');
@@ -343,6 +347,10 @@ pub fn read_plan(bytes: &[u8]) -> Result<SavedPlan, PlanFileError> {
     for (name, v) in &doc.variables {
         variables.insert(name.clone(), decode(v)?);
     }
+    let mut deferred = BTreeMap::new();
+    for (provider, why) in &doc.deferred {
+        deferred.insert(provider.parse().map_err(|_| bad("provider", provider))?, why.clone());
+    }
     let mode = match doc.mode.as_str() {
         "destroy" => PlanMode::Destroy,
         "refresh-only" => PlanMode::RefreshOnly,
@@ -357,6 +365,7 @@ pub fn read_plan(bytes: &[u8]) -> Result<SavedPlan, PlanFileError> {
             prior_lineage: doc.prior_lineage,
             prior_serial: doc.prior_serial,
             config_fingerprint: doc.config_fingerprint,
+            deferred,
             diagnostics: Default::default(),
         },
         variables,

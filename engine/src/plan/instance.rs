@@ -5,7 +5,7 @@
 
 use slipway_core::address::{AbsResourceAddr, ProviderConfigAddr, ResourceInstanceAddr};
 use slipway_core::path::{AttrPath, PathStep};
-use slipway_core::provider::PlanRequest;
+use slipway_core::provider::{PlanRequest, PlanResponse, Provider};
 use slipway_core::schema::ResourceSchema;
 use slipway_core::{Diagnostic, Diagnostics, SourceRange, Value};
 use slipway_lang::config::{Expr, IgnoreChanges, Resource};
@@ -179,82 +179,65 @@ impl InstancePlanner<'_> {
         }
     }
 
-    /// Plans a managed resource instance. `forced`: `-replace` named it; `triggered`: something
-    /// in `replace_triggered_by` changes.
-    #[allow(clippy::too_many_arguments)]
-    pub fn plan_managed(
+    /// The first half of planning a managed instance: the configuration decoded and the
+    /// provider's pure `plan`. The remote half ([`PendingPlan::ask_remote`]) of many instances
+    /// can then run at once (a Kubernetes dry-run each) before [`Self::finish_managed`].
+    pub fn start_managed(
         &self,
         provider: &ProviderConfigAddr,
         addr: &ResourceInstanceAddr,
         config: &Value,
         prior: Option<&PriorInstance>,
-        forced: bool,
-        triggered: bool,
         diags: &mut Diagnostics,
-    ) -> Option<PlannedInstance> {
+    ) -> Option<PendingPlan> {
         let (decoded, schema) = self.decode(provider, addr, config, diags)?;
         let Some(provider_impl) = self.providers.instance(provider) else {
             diags.push(not_configured(provider, self.declared_at()));
             return None;
         };
-        let current = prior.and_then(|p| p.current.as_ref());
+        let current = prior.and_then(|p| p.current.clone());
         let tainted = prior.is_some_and(|p| p.object.status == crate::state::InstanceStatus::Tainted);
-        let lifecycle = &self.resource.lifecycle;
         // `ignore_changes`: the configuration proposes the prior value at those paths.
-        let effective = match current {
-            Some(current) => ignore_changes(&lifecycle.ignore_changes, decoded.clone(), current),
+        let effective = match &current {
+            Some(current) => ignore_changes(&self.resource.lifecycle.ignore_changes, decoded.clone(), current),
             None => decoded.clone(),
         };
         let private = prior.map(|p| p.object.private.clone()).unwrap_or_default();
-        let ask = |prior: Option<&Value>, diags: &mut Diagnostics| -> Option<(Value, Vec<AttrPath>, Vec<u8>)> {
-            let proposed = proposed_new(&schema.block, prior, &effective);
-            let request = PlanRequest {
-                address: addr.clone(),
-                type_name: addr.resource.type_name.clone(),
-                prior: prior.cloned(),
-                proposed,
-                config: effective.clone(),
-                prior_private: private.clone(),
-            };
-            let mut response = provider_impl.plan(request.clone());
-            if let Some(runtime) = self.runtime
-                && !response.diagnostics.has_errors()
-            {
-                response = runtime.block_on(provider_impl.plan_remote(request, response));
-            }
-            let failed = response.diagnostics.has_errors();
-            diags.extend(self.at_resource(response.diagnostics));
-            if failed {
-                return None;
-            }
-            let Some(planned) = response.planned else {
-                diags.push(
-                    Diagnostic::error(
-                        "Provider produced invalid plan",
-                        format!("The provider {provider} planned no object for {addr}. This is a bug in the provider."),
-                    )
-                    .with_subject(self.declared_at()),
-                );
-                return None;
-            };
-            let problems = check_planned(&schema.block, &effective, &planned, prior);
-            if !problems.is_empty() {
-                for (path, problem) in problems {
-                    diags.push(
-                        Diagnostic::error(
-                            "Provider produced invalid plan",
-                            format!(
-                                "The provider {provider} planned an invalid value for {addr}.{path}: {problem}. This is a bug in the provider."
-                            ),
-                        )
-                        .with_subject(self.declared_at()),
-                    );
-                }
-                return None;
-            }
-            Some((planned, response.requires_replace, response.planned_private))
-        };
-        let (mut planned, provider_replace, mut planned_private) = ask(current, diags)?;
+        let request = plan_request(&schema.block, addr, current.as_ref(), &effective, &private);
+        let response = provider_impl.plan(request.clone());
+        let remote = self.runtime.is_some() && !response.diagnostics.has_errors();
+        Some(PendingPlan {
+            provider: provider_impl,
+            decoded,
+            effective,
+            private,
+            current,
+            tainted,
+            request,
+            response,
+            remote,
+        })
+    }
+
+    /// The second half: the provider's answer checked (invariant 5), the action and its
+    /// reason. `forced`: `-replace` named it; `triggered`: something in `replace_triggered_by`
+    /// changes.
+    pub fn finish_managed(
+        &self,
+        provider: &ProviderConfigAddr,
+        addr: &ResourceInstanceAddr,
+        pending: PendingPlan,
+        forced: bool,
+        triggered: bool,
+        diags: &mut Diagnostics,
+    ) -> Option<PlannedInstance> {
+        let schema = self.providers.schema(&provider.name, &addr.resource)?;
+        let PendingPlan { provider: provider_impl, decoded, effective, private, current, tainted, response, .. } =
+            pending;
+        let current = current.as_ref();
+        let lifecycle = &self.resource.lifecycle;
+        let (mut planned, provider_replace, mut planned_private) =
+            self.check_response(provider, addr, &schema.block, &effective, current, response, diags)?;
         let mut reason = ActionReason::None;
         let (action, requires_replace) = match current {
             None => (Action::Create, Vec::new()),
@@ -284,7 +267,15 @@ impl InstancePlanner<'_> {
                 };
                 if action.is_replace() {
                     // The new object is planned as a create: computed values are new ones.
-                    let (fresh, _, fresh_private) = ask(None, diags)?;
+                    let request = plan_request(&schema.block, addr, None, &effective, &private);
+                    let mut response = provider_impl.plan(request.clone());
+                    if let Some(runtime) = self.runtime
+                        && !response.diagnostics.has_errors()
+                    {
+                        response = runtime.block_on(provider_impl.plan_remote(request, response));
+                    }
+                    let (fresh, _, fresh_private) =
+                        self.check_response(provider, addr, &schema.block, &effective, None, response, diags)?;
                     planned = fresh;
                     planned_private = fresh_private;
                 }
@@ -315,6 +306,95 @@ impl InstancePlanner<'_> {
             },
             value,
         })
+    }
+
+    /// A provider's plan answer, its diagnostics reported: the planned value, the paths it
+    /// says force replacement, and its private data; `None` when it failed or is invalid.
+    #[allow(clippy::too_many_arguments)]
+    fn check_response(
+        &self,
+        provider: &ProviderConfigAddr,
+        addr: &ResourceInstanceAddr,
+        block: &slipway_core::schema::BlockSchema,
+        effective: &Value,
+        prior: Option<&Value>,
+        response: PlanResponse,
+        diags: &mut Diagnostics,
+    ) -> Option<(Value, Vec<AttrPath>, Vec<u8>)> {
+        let failed = response.diagnostics.has_errors();
+        diags.extend(self.at_resource(response.diagnostics));
+        if failed {
+            return None;
+        }
+        let Some(planned) = response.planned else {
+            diags.push(
+                Diagnostic::error(
+                    "Provider produced invalid plan",
+                    format!("The provider {provider} planned no object for {addr}. This is a bug in the provider."),
+                )
+                .with_subject(self.declared_at()),
+            );
+            return None;
+        };
+        let problems = check_planned(block, effective, &planned, prior);
+        if !problems.is_empty() {
+            for (path, problem) in problems {
+                diags.push(
+                    Diagnostic::error(
+                        "Provider produced invalid plan",
+                        format!(
+                            "The provider {provider} planned an invalid value for {addr}.{path}: {problem}. This is a bug in the provider."
+                        ),
+                    )
+                    .with_subject(self.declared_at()),
+                );
+            }
+            return None;
+        }
+        Some((planned, response.requires_replace, response.planned_private))
+    }
+}
+
+/// A managed instance between the provider's pure plan and its remote refinement.
+pub struct PendingPlan {
+    provider: Arc<dyn Provider>,
+    decoded: Value,
+    effective: Value,
+    private: Vec<u8>,
+    current: Option<Value>,
+    tainted: bool,
+    request: PlanRequest,
+    response: PlanResponse,
+    /// Whether `plan_remote` is still to be asked.
+    remote: bool,
+}
+
+impl PendingPlan {
+    /// Refines the plan with the remote system's answer (`Provider::plan_remote`); many of these
+    /// run concurrently. Nothing happens when the pure plan failed or planning is offline.
+    pub async fn ask_remote(&mut self) {
+        if !std::mem::take(&mut self.remote) {
+            return;
+        }
+        let response = std::mem::take(&mut self.response);
+        self.response = self.provider.plan_remote(self.request.clone(), response).await;
+    }
+}
+
+fn plan_request(
+    block: &slipway_core::schema::BlockSchema,
+    addr: &ResourceInstanceAddr,
+    prior: Option<&Value>,
+    effective: &Value,
+    private: &[u8],
+) -> PlanRequest {
+    PlanRequest {
+        address: addr.clone(),
+        type_name: addr.resource.type_name.clone(),
+        prior: prior.cloned(),
+        proposed: proposed_new(block, prior, effective),
+        config: effective.clone(),
+        prior_private: private.to_vec(),
     }
 }
 

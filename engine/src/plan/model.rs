@@ -167,6 +167,10 @@ pub struct Plan {
     pub prior_serial: u64,
     /// A hash of every configuration file and variable value the plan was made from.
     pub config_fingerprint: String,
+    /// Provider configurations known only after apply (a kubernetes provider connected to a
+    /// cluster this plan creates), with what each waits for: their changes are applied once
+    /// that exists and answers.
+    pub deferred: BTreeMap<ProviderConfigAddr, String>,
     /// Problems found while planning; a plan with errors cannot be applied.
     pub diagnostics: Diagnostics,
 }
@@ -191,6 +195,16 @@ impl Plan {
             }
         }
         counts
+    }
+
+    /// The changes that wait for the deferred configuration `provider`.
+    pub fn deferred_changes<'p>(
+        &'p self,
+        provider: &'p ProviderConfigAddr,
+    ) -> impl Iterator<Item = &'p ResourceChange> {
+        self.changes
+            .iter()
+            .filter(move |c| c.provider == *provider && !matches!(c.action, Action::NoOp | Action::Forget))
     }
 
     /// Whether applying this plan would change anything (resources, outputs, or state after a

@@ -79,7 +79,8 @@ pub fn plan(ctx: &PlanContext<'_>, options: &PlanOptions) -> Planned {
     for instance in prior.values_mut() {
         instance.saved = Value::null(slipway_core::Type::Any);
     }
-    let dependencies = resource_dependencies(ctx.config);
+    let mut dependencies = resource_dependencies(ctx.config);
+    let configured_from_resources = crate::providers::add_provider_dependencies(ctx.config, &mut dependencies);
 
     let mut plan = Plan {
         mode: options.mode,
@@ -102,6 +103,7 @@ pub fn plan(ctx: &PlanContext<'_>, options: &PlanOptions) -> Planned {
             let settings = ctx.settings.observed_by(Some(&observer), true);
             let (module, eval_diags) = evaluate_config(ctx.config, ctx.inputs, ctx.sources, &settings);
             diags.extend(eval_diags);
+            observer.add_late_dependencies(&configured_from_resources);
             let state = observer.state.into_inner();
             diags.extend(state.diags);
             changes = state.changes;
@@ -145,6 +147,12 @@ pub fn plan(ctx: &PlanContext<'_>, options: &PlanOptions) -> Planned {
     }
     check_prevent_destroy(ctx, &changes, &mut diags);
     plan.changes = changes.into_values().collect();
+    plan.deferred = ctx.providers.deferred();
+    let waiting: Vec<ProviderConfigAddr> =
+        plan.deferred.keys().filter(|p| plan.deferred_changes(p).next().is_none()).cloned().collect();
+    for provider in waiting {
+        plan.deferred.remove(&provider);
+    }
     plan.diagnostics = diags.sorted();
     Planned { plan, evaluated }
 }
@@ -347,14 +355,32 @@ impl ResourceObserver for PlanObserver<'_, '_> {
             return Vec::new();
         };
         let mut values = Vec::with_capacity(instances.len());
-        for instance in instances {
-            let addr = ResourceInstanceAddr::new(module.clone(), resource.key.clone(), instance.key.clone());
+        let addrs: Vec<ResourceInstanceAddr> = instances
+            .iter()
+            .map(|i| ResourceInstanceAddr::new(module.clone(), resource.key.clone(), i.key.clone()))
+            .collect();
+        // Managed instances: every pure plan first, then their remote refinements (a server-side
+        // dry-run each, for Kubernetes) all at once, then each finished in order.
+        let mut pending = Vec::new();
+        if resource.key.mode == ResourceMode::Managed {
+            pending = instances
+                .iter()
+                .zip(&addrs)
+                .map(|(i, addr)| planner.start_managed(&provider, addr, &i.config, self.prior.get(addr), diags))
+                .collect();
+            let remote = pending.iter_mut().flatten().map(|p| p.ask_remote());
+            self.ctx.runtime.block_on(futures::future::join_all(remote));
+        }
+        let mut pending = pending.into_iter();
+        for (instance, addr) in instances.iter().zip(addrs) {
             let planned = match resource.key.mode {
                 ResourceMode::Managed => {
-                    let prior = self.prior.get(&addr);
                     let triggered = self.replace_triggered(&state, module, resource);
                     let forced = self.options.replace.contains(&addr);
-                    planner.plan_managed(&provider, &addr, &instance.config, prior, forced, triggered, diags)
+                    pending
+                        .next()
+                        .flatten()
+                        .and_then(|p| planner.finish_managed(&provider, &addr, p, forced, triggered, diags))
                 }
                 ResourceMode::Data => {
                     let pending = dependencies_pending(&state.changes, &dependencies);
@@ -374,6 +400,34 @@ impl ResourceObserver for PlanObserver<'_, '_> {
 }
 
 impl PlanObserver<'_, '_> {
+    /// A resource may be planned before the resources its provider block refers to (nothing
+    /// in its own configuration refers to them), when their module instances are not known
+    /// yet: the dependencies of those providers' changes are completed once all are.
+    fn add_late_dependencies(&self, providers: &BTreeSet<ProviderConfigAddr>) {
+        if providers.is_empty() {
+            return;
+        }
+        let completed: Vec<(ResourceInstanceAddr, Vec<AbsResourceAddr>)> = {
+            let state = self.state.borrow();
+            state
+                .changes
+                .iter()
+                .filter(|(_, c)| c.config.is_some() && providers.contains(&c.provider))
+                .map(|(addr, _)| {
+                    let names = addr.module.0.iter().map(|(n, _)| n.clone()).collect();
+                    let resource = ConfigResource { module: names, resource: addr.resource.clone() };
+                    (addr.clone(), self.instance_dependencies(&state, &addr.module, &resource))
+                })
+                .collect()
+        };
+        let mut state = self.state.borrow_mut();
+        for (addr, dependencies) in completed {
+            if let Some(change) = state.changes.get_mut(&addr) {
+                change.dependencies = dependencies;
+            }
+        }
+    }
+
     /// The resources one instance depends on, at the module instances that match its own.
     fn instance_dependencies(
         &self,

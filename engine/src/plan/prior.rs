@@ -128,6 +128,10 @@ pub async fn refresh(
             // configure_providers reported it; the prior values stand.
             return None;
         };
+        if providers.is_deferred(&provider_addr) {
+            // Nothing to read from yet (the cluster is made again in this run): as saved.
+            return None;
+        }
         let provider_name = provider_addr.name.clone();
         let instances = addrs
             .iter()

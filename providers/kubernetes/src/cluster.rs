@@ -118,6 +118,14 @@ pub struct Cluster {
 }
 
 impl Cluster {
+    /// `GET /readyz`: whether the API server is up and serving (etcd reachable, informers
+    /// synced), as kubeadm and load balancer health checks ask it.
+    pub async fn ready(&self) -> Result<(), ApiFailure> {
+        let request =
+            http::Request::get("/readyz").body(Vec::new()).map_err(|e| ApiFailure::Unreachable(e.to_string()))?;
+        self.client.request_text(request).await.map(|_| ()).map_err(failure)
+    }
+
     pub fn new(config: kube::Config) -> Result<Cluster, String> {
         let default_namespace = config.default_namespace.clone();
         let client = kube::Client::try_from(config).map_err(|e| e.to_string())?;

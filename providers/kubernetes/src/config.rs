@@ -39,6 +39,12 @@ pub fn provider_block() -> BlockSchema {
             "insecure",
             AttributeSchema::optional(Type::Bool).describe("Do not verify the API server's certificate."),
         )
+        .attribute(
+            "cluster_ready_timeout",
+            AttributeSchema::optional(Type::String).describe(
+                "slipway: how long apply waits for a cluster created in the same run to answer before its objects are applied (default 15m).",
+            ),
+        )
         .block(
             "exec",
             Nesting::Single,
@@ -53,6 +59,33 @@ pub fn provider_block() -> BlockSchema {
 /// Whether every connection setting is known; `false` when the cluster is created in the same run.
 pub fn is_known(config: &Value) -> bool {
     CONNECTION.iter().all(|name| attr(config, name).is_wholly_known())
+}
+
+/// What a configuration with unknown settings waits for, as the plan says it.
+pub fn waiting_for(config: &Value) -> String {
+    let host = attr(config, "host");
+    let name = host.as_str().map(|h| {
+        let rest = h.split_once("://").map_or(h, |(_, rest)| rest);
+        rest.split(['/', ':']).next().unwrap_or(rest).to_string()
+    });
+    match name {
+        Some(name) if !name.is_empty() => format!("cluster {name} does not exist yet"),
+        _ => "the cluster does not exist yet".to_string(),
+    }
+}
+
+/// `cluster_ready_timeout`: 15 minutes when unset, as long as a kubeadm control plane takes to
+/// boot with room to spare.
+pub fn ready_timeout(config: &Value) -> Result<std::time::Duration, Diagnostic> {
+    let Some(text) = string_attr(config, "cluster_ready_timeout")? else {
+        return Ok(std::time::Duration::from_secs(15 * 60));
+    };
+    crate::manifest::parse_duration(&text).ok_or_else(|| {
+        Diagnostic::error(
+            "Invalid timeout",
+            format!("cluster_ready_timeout: {text:?} is not a duration; use a number and a unit, as in 30s, 5m or 1h."),
+        )
+    })
 }
 
 /// The client configuration the block describes.

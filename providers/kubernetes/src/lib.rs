@@ -15,8 +15,8 @@ use futures::future::join_all;
 use slipway_core::json::from_json;
 use slipway_core::provider::{
     ApplyRequest, ApplyResponse, ConfigureRequest, ConfigureResponse, ImportRequest, ImportResponse, PlanRequest,
-    PlanResponse, Provider, ProviderFactory, ReadBatchRequest, ReadBatchResponse, ReadInstance, ValidateRequest,
-    ValidateResponse,
+    PlanResponse, Provider, ProviderFactory, ReadBatchRequest, ReadBatchResponse, ReadInstance, Readiness,
+    ValidateRequest, ValidateResponse,
 };
 use slipway_core::provider_kit::{attr, same, unknown_type};
 use slipway_core::schema::{ProviderSchema, ResourceSchema};
@@ -55,6 +55,8 @@ enum Connection {
 pub struct KubernetesProvider {
     schema: ProviderSchema,
     connection: OnceLock<Connection>,
+    /// How long a probe of a cluster created in the same run keeps saying "not yet".
+    ready_timeout: OnceLock<Duration>,
 }
 
 impl Default for KubernetesProvider {
@@ -67,7 +69,7 @@ impl KubernetesProvider {
     pub fn new() -> Self {
         let mut schema = ProviderSchema { provider: config::provider_block(), ..Default::default() };
         schema.resources.insert(manifest::TYPE_NAME.into(), ResourceSchema { version: 0, block: manifest::schema() });
-        KubernetesProvider { schema, connection: OnceLock::new() }
+        KubernetesProvider { schema, connection: OnceLock::new(), ready_timeout: OnceLock::new() }
     }
 
     fn cluster(&self) -> Result<&Cluster, Diagnostic> {
@@ -118,8 +120,16 @@ impl Provider for KubernetesProvider {
 
     async fn configure(&self, request: ConfigureRequest) -> ConfigureResponse {
         let mut response = ConfigureResponse::default();
+        match config::ready_timeout(&request.config) {
+            Ok(timeout) => {
+                let _ = self.ready_timeout.set(timeout);
+            }
+            Err(d) => response.diagnostics.push(d),
+        }
         if !config::is_known(&request.config) {
+            // The cluster is made by this run: plan without it, connect during apply.
             let _ = self.connection.set(Connection::Unknown);
+            response.deferred = Some(config::waiting_for(&request.config));
             return response;
         }
         let built = match config::client_config(&request.config).await {
@@ -138,6 +148,27 @@ impl Provider for KubernetesProvider {
             Err(d) => response.diagnostics.push(d),
         }
         response
+    }
+
+    /// A cluster created in the same run answers once its control plane has booted: until
+    /// then connections are refused or time out, and `/readyz` fails while etcd starts.
+    async fn probe(&self) -> Readiness {
+        let cluster = match self.cluster() {
+            Ok(cluster) => cluster,
+            Err(d) => return Readiness::Failed(d.into()),
+        };
+        let give_up_after = self.ready_timeout.get().copied().unwrap_or(Duration::from_secs(15 * 60));
+        match cluster.ready().await {
+            Ok(()) => Readiness::Ready,
+            Err(ApiFailure::Rejected { code: 401, message, .. }) => Readiness::Failed(
+                Diagnostic::error(
+                    "Kubernetes credentials rejected",
+                    format!("The API server answered but refused the provider's credentials: {message}. Check client_certificate and client_key (or token) against the cluster's CA."),
+                )
+                .into(),
+            ),
+            Err(e) => Readiness::NotYet { why: e.to_string(), give_up_after },
+        }
     }
 
     fn validate(&self, request: ValidateRequest) -> ValidateResponse {

@@ -227,7 +227,7 @@ pub fn timeout(value: &Value, operation: &str) -> Result<Duration, Diagnostic> {
     })
 }
 
-fn parse_duration(text: &str) -> Option<Duration> {
+pub fn parse_duration(text: &str) -> Option<Duration> {
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit())?;
     let (digits, unit) = text.split_at(split);

@@ -47,6 +47,11 @@ impl<'a> ApplyEvaluator<'a> {
         ApplyEvaluator { config, sources, settings, root, fresh: HashSet::new() }
     }
 
+    /// The configuration being applied.
+    pub fn config(&self) -> &'a Config {
+        self.config
+    }
+
     /// Records what an instance is after apply (or, for a deleted one, a null).
     pub fn set_instance_value(&mut self, addr: &ResourceInstanceAddr, value: Value) {
         let Some(resource) = config_at(self.config, &addr.module).and_then(|c| c.module.resources.get(&addr.resource))
@@ -72,6 +77,25 @@ impl<'a> ApplyEvaluator<'a> {
         let instances = module.resources.get(&addr.resource)?.as_ref()?;
         let repetition = instances.iter().find(|i| i.key == addr.key)?.repetition.clone();
         let value = eval_body(&resource.body, module, repetition.as_ref(), self.sources, self.settings, &mut diags);
+        Some((value, diags))
+    }
+
+    /// A `provider` block of the module the calls `module` lead to, evaluated with what has been
+    /// applied so far: a configuration that was not known while planning (its cluster is made
+    /// in this run). Provider blocks may not vary per instance: the first instance is the scope.
+    /// `None` when that module has no instance.
+    pub fn provider_config(&mut self, module: &[String], block: &ProviderConfig) -> Option<(Value, Diagnostics)> {
+        let mut path = ModuleInstance::root();
+        for name in module {
+            let here = module_at(&self.root, &path)?;
+            let (key, _) = here.children.get(name)?.first()?;
+            path = path.child(name.clone(), key.clone());
+        }
+        let mut diags = Diagnostics::new();
+        let refs: Vec<Reference> = body_references(&block.body).into_iter().map(|(_, f)| f.reference).collect();
+        self.bring_up_to_date(&path, refs, &mut diags);
+        let evaluated = module_at(&self.root, &path)?;
+        let value = eval_body(&block.body, evaluated, None, self.sources, self.settings, &mut diags);
         Some((value, diags))
     }
 

@@ -52,6 +52,12 @@ pub(super) fn register(registry: &mut Registry) {
         yamldecode,
     ));
     registry.add(Function::new(
+        "manifestdecode",
+        vec![Param::new("src", Type::String)],
+        Returns::Fixed(|| Type::Any),
+        manifestdecode,
+    ));
+    registry.add(Function::new(
         "urlencode",
         vec![Param::new("str", Type::String)],
         Returns::Fixed(|| Type::String),
@@ -227,6 +233,49 @@ fn yamldecode(args: &[Value], _: &FunctionContext<'_>) -> Result<Value, Function
     // Merge keys (`<<: *base`) are part of the YAML that Terraform accepts.
     yaml.apply_merge().map_err(|e| FunctionError::Arg(0, e.to_string()))?;
     from_yaml(&yaml).map_err(|e| FunctionError::Arg(0, e))
+}
+
+/// slipway's `manifestdecode(src)`: every Kubernetes object of a multi-document YAML stream
+/// (as `kubectl apply -f` reads it; `kind: List` items included, empty documents skipped) as an
+/// object keyed `Kind/namespace/name` (`Kind/name` without a namespace), for
+/// `for_each = manifestdecode(file("app.yaml"))` with one `kubernetes_manifest` instance each.
+fn manifestdecode(args: &[Value], _: &FunctionContext<'_>) -> Result<Value, FunctionError> {
+    use serde::Deserialize;
+    let s = str_arg(args, 0)?;
+    let mut objects = BTreeMap::new();
+    for (index, document) in serde_yaml_ng::Deserializer::from_str(s).enumerate() {
+        let n = index + 1;
+        let mut yaml = serde_yaml_ng::Value::deserialize(document)
+            .map_err(|e| FunctionError::Arg(0, format!("document {n}: {e}")))?;
+        yaml.apply_merge().map_err(|e| FunctionError::Arg(0, format!("document {n}: {e}")))?;
+        if yaml.is_null() {
+            continue;
+        }
+        let items = match yaml.get("kind").and_then(serde_yaml_ng::Value::as_str) {
+            Some("List") => yaml.get("items").and_then(|i| i.as_sequence()).cloned().unwrap_or_default(),
+            _ => vec![yaml],
+        };
+        for item in items {
+            let field = |path: &[&str]| path.iter().try_fold(&item, |v, k| v.get(k)).and_then(|v| v.as_str());
+            let (Some(_), Some(kind), Some(name)) =
+                (field(&["apiVersion"]), field(&["kind"]), field(&["metadata", "name"]))
+            else {
+                return Err(FunctionError::Arg(
+                    0,
+                    format!("document {n} is not a Kubernetes object: it needs apiVersion, kind and metadata.name"),
+                ));
+            };
+            let key = match field(&["metadata", "namespace"]) {
+                Some(ns) => format!("{kind}/{ns}/{name}"),
+                None => format!("{kind}/{name}"),
+            };
+            let value = from_yaml(&item).map_err(|e| FunctionError::Arg(0, format!("document {n}: {e}")))?;
+            if objects.insert(key.clone(), value).is_some() {
+                return Err(FunctionError::Arg(0, format!("{key} is in the stream twice (document {n})")));
+            }
+        }
+    }
+    Ok(Value::object(objects))
 }
 
 fn from_yaml(yaml: &serde_yaml_ng::Value) -> Result<Value, String> {
@@ -668,6 +717,31 @@ mod tests {
         assert!(ok("yamldecode", vec![s("")]).is_null());
         let merged = ok("yamldecode", vec![s("base: &b {x: 1}\nderived:\n  <<: *b\n  y: 2\n")]);
         assert_eq!(merged.get_attr("derived"), Some(&Value::object_from([("x", Value::int(1)), ("y", Value::int(2))])));
+    }
+
+    #[test]
+    fn manifestdecode_keys_every_object_of_a_stream() {
+        let stream = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: web\n---\n# empty documents are skipped\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: nginx\n  namespace: web\nspec:\n  replicas: 2\n---\napiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata: {name: nginx, namespace: web}\n";
+        let v = ok("manifestdecode", vec![s(stream)]);
+        let keys: Vec<&String> = v.as_entries().expect("an object").keys().collect();
+        assert_eq!(keys, ["Deployment/web/nginx", "Namespace/web", "Service/web/nginx"]);
+        let replicas =
+            v.get_attr("Deployment/web/nginx").and_then(|d| d.get_attr("spec")).and_then(|s| s.get_attr("replicas"));
+        assert_eq!(replicas, Some(&Value::int(2)));
+        assert_eq!(ok("manifestdecode", vec![s("")]), Value::object(BTreeMap::new()));
+    }
+
+    #[test]
+    fn manifestdecode_errors_name_the_document() {
+        let not_object =
+            call_fn("manifestdecode", vec![s("apiVersion: v1\nkind: A\nmetadata: {name: a}\n---\nfoo: bar\n")]);
+        assert!(format!("{:?}", not_object.expect_err("an error")).contains("document 2"));
+        let twice = "apiVersion: v1\nkind: A\nmetadata: {name: a}\n---\napiVersion: v1\nkind: A\nmetadata: {name: a}\n";
+        assert!(
+            format!("{:?}", call_fn("manifestdecode", vec![s(twice)]).expect_err("an error"))
+                .contains("A/a is in the stream twice")
+        );
+        assert!(call_fn("manifestdecode", vec![s("a: [1")]).is_err());
     }
 
     #[test]

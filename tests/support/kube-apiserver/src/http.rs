@@ -62,6 +62,12 @@ pub async fn handle(
         (Method::GET, ["version"]) => {
             reply(200, json!({"major": "1", "minor": "33", "gitVersion": "v1.33.0-slipway-test"}))
         }
+        (Method::GET, ["readyz"]) if store.starting > 0 => {
+            store.starting -= 1;
+            let text = "[+]ping ok\n[-]etcd failed: reason withheld\nreadyz check failed\n";
+            (StatusCode::INTERNAL_SERVER_ERROR, [("content-type", "text/plain")], text).into_response()
+        }
+        (Method::GET, ["readyz"]) => (StatusCode::OK, [("content-type", "text/plain")], "ok").into_response(),
         (Method::GET, ["api"]) => {
             reply(200, json!({"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []}))
         }

@@ -144,6 +144,11 @@ impl ApiServer {
         self.with(|s| s.stalled.insert((namespace.to_string(), name.to_string())));
     }
 
+    /// The next `probes` readiness checks (`GET /readyz`) fail, as while etcd starts.
+    pub fn starting_up(&self, probes: u32) {
+        self.with(|s| s.starting = probes);
+    }
+
     /// Every request so far, as `METHOD path?query`.
     pub fn requests(&self) -> Vec<String> {
         self.with(|s| s.requests.clone())

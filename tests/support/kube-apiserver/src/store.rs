@@ -80,6 +80,8 @@ pub struct Store {
     events: u64,
     /// Every request, as `METHOD path?query`.
     pub requests: Vec<String>,
+    /// How many more `GET /readyz` fail as a booting control plane's do.
+    pub starting: u32,
 }
 
 fn now() -> String {

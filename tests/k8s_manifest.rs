@@ -222,13 +222,58 @@ fn a_cluster_made_in_the_same_run_is_planned_deferred_and_applied_once_it_answer
     assert_eq!(code, 0, "{out}");
     assert!(!out.contains("does not exist yet"), "{out}");
 
-    // Destroy deletes the in-cluster object before the cluster it lives in.
+    // Removing the object alone deletes it through the API, before anything else.
+    let config = std::fs::read_to_string(dir.path().join("main.tf")).expect("main.tf");
+    let without = config.split("resource \"kubernetes_manifest\"").next().expect("the rest").to_string();
+    std::fs::write(dir.path().join("main.tf"), &without).expect("write main.tf");
+    let (code, out) = slipway(dir.path(), &["apply", "-auto-approve"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("kubernetes_manifest.web: Destruction complete"), "{out}");
+    assert_eq!(server.get("apps/v1", "Deployment", "default", "nginx"), None);
+}
+
+/// A cluster destroyed with its objects: they go with it, dropped from state without a call,
+/// except a LoadBalancer Service and a PersistentVolumeClaim, whose cloud load balancer and
+/// volume would outlive the cluster: those are deleted first, before the cluster.
+#[test]
+fn destroying_the_cluster_drops_its_objects_but_deletes_load_balancers_and_claims_first() {
+    let server = ApiServer::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_deferred_config(dir.path(), &server);
+    let objects = r#"
+resource "kubernetes_manifest" "app" {
+  for_each = manifestdecode(file("app.yaml"))
+  manifest = each.value
+}
+"#;
+    let app = "apiVersion: v1\nkind: Service\nmetadata: {name: public, namespace: default}\nspec:\n  type: LoadBalancer\n  selector: {app: nginx}\n  ports: [{port: 80}]\n---\napiVersion: v1\nkind: Service\nmetadata: {name: internal, namespace: default}\nspec:\n  selector: {app: nginx}\n  ports: [{port: 80}]\n---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data, namespace: default}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n";
+    std::fs::write(dir.path().join("app.yaml"), app).expect("write app.yaml");
+    let config = std::fs::read_to_string(dir.path().join("main.tf")).expect("main.tf");
+    std::fs::write(dir.path().join("main.tf"), format!("{config}{objects}")).expect("write main.tf");
+    let (code, out) = slipway(dir.path(), &["apply", "-auto-approve"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Apply complete! Resources: 5 added"), "{out}");
+
     let (code, out) = slipway(dir.path(), &["destroy", "-auto-approve"]);
     assert_eq!(code, 0, "{out}");
-    let manifest_gone = out.find("kubernetes_manifest.web: Destruction complete").expect("manifest destroyed");
+    for forgotten in ["kubernetes_manifest.web", "kubernetes_manifest.app[\"Service/default/internal\"]"] {
+        assert!(out.contains(&format!("# {forgotten} will be removed from the state without a call")), "{out}");
+    }
     let cluster_gone = out.find("terraform_data.cluster: Destruction complete").expect("cluster destroyed");
-    assert!(manifest_gone < cluster_gone, "{out}");
-    assert_eq!(server.get("apps/v1", "Deployment", "default", "nginx"), None);
+    for deleted in ["Service/default/public", "PersistentVolumeClaim/default/data"] {
+        let line = format!("kubernetes_manifest.app[\"{deleted}\"]: Destruction complete");
+        let at = out.find(&line).unwrap_or_else(|| panic!("{deleted} is deleted:\n{out}"));
+        assert!(at < cluster_gone, "{deleted} goes before the cluster:\n{out}");
+    }
+    assert_eq!(server.get("v1", "Service", "default", "public"), None);
+    assert_eq!(server.get("v1", "PersistentVolumeClaim", "default", "data"), None);
+    // The rest was not called for: it went with the (here, stand-in) cluster.
+    assert!(server.get("v1", "Service", "default", "internal").is_some());
+    assert!(server.get("apps/v1", "Deployment", "default", "nginx").is_some());
+    let deletes: Vec<String> = server.requests().into_iter().filter(|r| r.starts_with("DELETE")).collect();
+    assert_eq!(deletes.len(), 2, "{deletes:?}");
+    let (code, out) = slipway(dir.path(), &["state", "list"]);
+    assert_eq!((code, out.trim()), (0, ""), "destroy leaves nothing in state");
 }
 
 #[test]

@@ -332,11 +332,29 @@ impl ResourceObserver for SavedValues<'_> {
 
 /// Every resource any provider block refers to, directly or through locals and modules.
 fn block_dependencies(config: &Config) -> BTreeSet<ConfigResource> {
-    let mut out = BTreeSet::new();
+    provider_hosts(config).into_values().flatten().collect()
+}
+
+/// The `provider` block of a configuration address; `None` for one without a block.
+pub fn provider_block<'c>(config: &'c Config, addr: &ProviderConfigAddr) -> Option<&'c ProviderConfig> {
+    let module = module_config(config, &addr.module)?;
+    module.module.providers.iter().find(|p| p.name == addr.name && p.alias == addr.alias)
+}
+
+/// Each `provider` block's configuration address with the resources it refers to (directly
+/// or through locals, variables and module outputs): what that provider's objects live in.
+pub fn provider_hosts(config: &Config) -> BTreeMap<ProviderConfigAddr, BTreeSet<ConfigResource>> {
+    let mut out = BTreeMap::new();
     let mut stack = vec![(Vec::<String>::new(), config)];
     while let Some((path, here)) = stack.pop() {
         for block in &here.module.providers {
-            out.extend(body_dependencies(config, &path, &block.body));
+            let deps = body_dependencies(config, &path, &block.body);
+            if !deps.is_empty() {
+                out.insert(
+                    ProviderConfigAddr { module: path.clone(), name: block.name.clone(), alias: block.alias.clone() },
+                    deps,
+                );
+            }
         }
         for (name, child) in &here.children {
             let mut child_path = path.clone();
@@ -347,22 +365,19 @@ fn block_dependencies(config: &Config) -> BTreeSet<ConfigResource> {
     out
 }
 
-/// The `provider` block of a configuration address; `None` for one without a block.
-pub fn provider_block<'c>(config: &'c Config, addr: &ProviderConfigAddr) -> Option<&'c ProviderConfig> {
-    let module = module_config(config, &addr.module)?;
-    module.module.providers.iter().find(|p| p.name == addr.name && p.alias == addr.alias)
-}
-
 /// Adds to each resource's dependencies what its provider block refers to: every object of a
 /// provider configuration is created after, and deleted before, the resources that
 /// configuration is made from (a kubernetes provider connected to a cluster of the same
-/// configuration), as Terraform orders provider nodes.
-/// Returns the configurations whose blocks refer to resources.
+/// configuration), as Terraform orders provider nodes. Returns the configurations whose
+/// blocks refer to resources.
 pub fn add_provider_dependencies(
     config: &Config,
     dependencies: &mut BTreeMap<ConfigResource, BTreeSet<ConfigResource>>,
 ) -> BTreeSet<ProviderConfigAddr> {
-    let mut by_provider: BTreeMap<ProviderConfigAddr, BTreeSet<ConfigResource>> = BTreeMap::new();
+    let hosts = provider_hosts(config);
+    if hosts.is_empty() {
+        return BTreeSet::new();
+    }
     for (resource, deps) in dependencies.iter_mut() {
         let Some(block) =
             module_config(config, &resource.module).and_then(|c| c.module.resources.get(&resource.resource))
@@ -370,12 +385,11 @@ pub fn add_provider_dependencies(
             continue;
         };
         let Ok(addr) = provider_for(config, &resource.module, block) else { continue };
-        let provider_deps = by_provider.entry(addr.clone()).or_insert_with(|| {
-            provider_block(config, &addr).map(|b| body_dependencies(config, &addr.module, &b.body)).unwrap_or_default()
-        });
-        deps.extend(provider_deps.iter().filter(|d| *d != resource).cloned());
+        if let Some(host) = hosts.get(&addr) {
+            deps.extend(host.iter().filter(|d| *d != resource).cloned());
+        }
     }
-    by_provider.into_iter().filter(|(_, deps)| !deps.is_empty()).map(|(addr, _)| addr).collect()
+    hosts.into_keys().collect()
 }
 
 fn has_blocks(config: &Config) -> bool {

@@ -311,6 +311,10 @@ impl PlanView<'_> {
                 }
                 _ => format!("{head} must be {replaced}"),
             },
+            Action::Forget if change.reason == ActionReason::ForgetBecauseHostDestroyed => format!(
+                "{} will be removed from the state without a call\n # (what it lives in is destroyed in this run, and the object with it)",
+                pal.bold(&format!(" # {addr}")),
+            ),
             Action::Forget => format!(
                 "{} will no longer be managed by Slipway, but {}\n # (destroy = false is set in the configuration)",
                 pal.bold(&format!(" # {addr}")),

@@ -85,6 +85,7 @@ fn action_reason(change: &ResourceChange) -> Option<&'static str> {
         ActionReason::DeleteBecauseNoModule => "delete_because_no_module",
         ActionReason::ReadBecauseConfigUnknown => "read_because_config_unknown",
         ActionReason::ReadBecauseDependencyPending => "read_because_dependency_pending",
+        ActionReason::ForgetBecauseHostDestroyed => "forget_because_host_destroyed",
         // Terraform names the reason of a replacement an attribute forced.
         ActionReason::None if change.action.is_replace() && !change.requires_replace.is_empty() => {
             "replace_because_cannot_update"

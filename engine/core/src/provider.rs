@@ -191,6 +191,15 @@ pub trait Provider: Send + Sync {
         Readiness::Ready
     }
 
+    /// Whether an object must still be deleted through this provider when the system it lives
+    /// in is destroyed in the same run (the resources the provider block is configured from
+    /// are all deleted): a Kubernetes object goes with its cluster, except what made objects
+    /// outside it (a LoadBalancer Service's load balancer, a claim's volume). The engine drops
+    /// the others from state without a call. The default deletes everything.
+    fn delete_before_host(&self, _type_name: &str, _state: &Value) -> bool {
+        true
+    }
+
     /// Checks beyond the schema (value ranges, combinations of attributes).
     fn validate(&self, _request: ValidateRequest) -> ValidateResponse {
         ValidateResponse::default()

@@ -219,7 +219,7 @@ fn action_from(name: &str) -> Option<Action> {
     .find(|a| action_name(*a) == name)
 }
 
-const REASONS: [(ActionReason, &str); 11] = [
+const REASONS: [(ActionReason, &str); 12] = [
     (ActionReason::None, ""),
     (ActionReason::ReplaceByRequest, "replace_by_request"),
     (ActionReason::ReplaceBecauseTainted, "replace_because_tainted"),
@@ -231,6 +231,7 @@ const REASONS: [(ActionReason, &str); 11] = [
     (ActionReason::DeleteBecauseDestroy, "delete_because_destroy"),
     (ActionReason::ReadBecauseConfigUnknown, "read_because_config_unknown"),
     (ActionReason::ReadBecauseDependencyPending, "read_because_dependency_pending"),
+    (ActionReason::ForgetBecauseHostDestroyed, "forget_because_host_destroyed"),
 ];
 
 fn mode_name(mode: PlanMode) -> &'static str {

@@ -80,6 +80,8 @@ pub enum ActionReason {
     DeleteBecauseNoModule,
     /// `-destroy` or `slipway destroy`.
     DeleteBecauseDestroy,
+    /// Forgotten, not deleted: the system it lives in (its cluster) is destroyed in this run.
+    ForgetBecauseHostDestroyed,
     /// A data source whose configuration is known only after apply.
     ReadBecauseConfigUnknown,
     /// A data source that depends on a resource with changes pending.

@@ -141,6 +141,7 @@ pub fn plan(ctx: &PlanContext<'_>, options: &PlanOptions) -> Planned {
         }
     }
     apply_removed(ctx.config, ctx.sources, &mut changes, &mut diags);
+    forget_with_host(ctx, &mut changes);
     mark_imports(&mut changes, imports, &mut diags);
     if !options.targets.is_empty() {
         keep_targeted(&mut changes, &options.targets);
@@ -155,6 +156,38 @@ pub fn plan(ctx: &PlanContext<'_>, options: &PlanOptions) -> Planned {
     }
     plan.diagnostics = diags.sorted();
     Planned { plan, evaluated }
+}
+
+/// When every resource a provider block is configured from is deleted by this plan (the
+/// cluster goes), that provider's objects go with it: each the provider need not delete first
+/// (`Provider::delete_before_host`) is dropped from state without a call, which could only
+/// slow the destroy down or fail on a cluster already half gone.
+fn forget_with_host(ctx: &PlanContext<'_>, changes: &mut BTreeMap<ResourceInstanceAddr, ResourceChange>) {
+    for (provider, host) in crate::providers::provider_hosts(ctx.config) {
+        let mut host_changes = changes.values().filter(|c| {
+            c.addr.resource.mode == ResourceMode::Managed
+                && host.contains(&ConfigResource {
+                    module: c.addr.module.0.iter().map(|(n, _)| n.clone()).collect(),
+                    resource: c.addr.resource.clone(),
+                })
+        });
+        let mut any = false;
+        let all_deleted = host_changes.all(|c| {
+            any = true;
+            c.action == Action::Delete
+        });
+        let Some(template) = ctx.providers.template(&provider.name) else { continue };
+        if !(any && all_deleted) {
+            continue;
+        }
+        for change in changes.values_mut().filter(|c| c.provider == provider && c.action == Action::Delete) {
+            let Some(before) = &change.before else { continue };
+            if !template.delete_before_host(&change.addr.resource.type_name, before) {
+                change.action = Action::Forget;
+                change.reason = ActionReason::ForgetBecauseHostDestroyed;
+            }
+        }
+    }
 }
 
 /// `lifecycle { prevent_destroy = true }` on a resource still in the configuration makes any

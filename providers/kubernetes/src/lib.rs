@@ -171,6 +171,20 @@ impl Provider for KubernetesProvider {
         }
     }
 
+    /// Objects go with their cluster, except those that made something outside it: a
+    /// LoadBalancer Service's cloud load balancer and a claim's volume would outlive the
+    /// cluster (and keep its VPC from being deleted) unless Kubernetes deletes them first.
+    fn delete_before_host(&self, _type_name: &str, state: &Value) -> bool {
+        let manifest = attr(state, "manifest");
+        let field = |path: &[&str]| path.iter().try_fold(manifest.clone(), |v, k| v.get_attr(k).cloned());
+        let kind = field(&["kind"]);
+        match kind.as_ref().and_then(Value::as_str) {
+            Some("PersistentVolumeClaim") => true,
+            Some("Service") => field(&["spec", "type"]).as_ref().and_then(Value::as_str) == Some("LoadBalancer"),
+            _ => false,
+        }
+    }
+
     fn validate(&self, request: ValidateRequest) -> ValidateResponse {
         let mut response = ValidateResponse::default();
         if request.type_name == manifest::TYPE_NAME {

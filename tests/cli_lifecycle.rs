@@ -243,3 +243,42 @@ fn postconditions_check_the_planned_object() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Plan: 2 to add"), "{out}");
 }
+
+/// `for_each` over a map whose values are known only after apply (the IDs of what it is built
+/// from): the keys are known, so the plan has its instances, and each instance is applied with
+/// `each.value` as it is by then, not the plan's unknown.
+#[test]
+fn each_value_known_only_after_apply_is_applied_as_it_is_by_then() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = r#"resource "terraform_data" "network" {
+  for_each = toset(["a", "b"])
+  input    = "net-${each.key}"
+}
+
+resource "terraform_data" "subnet" {
+  for_each = { for k, n in terraform_data.network : k => n.id }
+  input    = "in ${each.value}"
+}
+
+output "subnets" {
+  value = { for k, s in terraform_data.subnet : k => s.output }
+}
+
+output "networks" {
+  value = { for k, n in terraform_data.network : k => n.id }
+}
+"#;
+    std::fs::write(dir.path().join("main.tf"), config).expect("write main.tf");
+    let (code, out, err) = run(dir.path(), &["apply", "-auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (_, subnets, _) = run(dir.path(), &["output", "-json", "subnets"]);
+    let (_, networks, _) = run(dir.path(), &["output", "-json", "networks"]);
+    let subnets: serde_json::Value = serde_json::from_str(&subnets).expect("subnets JSON");
+    let networks: serde_json::Value = serde_json::from_str(&networks).expect("networks JSON");
+    for key in ["a", "b"] {
+        let id = networks[key].as_str().expect("a network id");
+        assert_eq!(subnets[key], format!("in {id}"), "{subnets:#} {networks:#}");
+    }
+    let (code, out, err) = run(dir.path(), &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 0, "converged:\n{out}{err}");
+}

@@ -325,3 +325,74 @@ fn the_nginx_example_plans_as_its_readme_shows() {
     let (code, out) = slipway(dir.path(), &["output", "replicas"]);
     assert_eq!((code, out.trim()), (0, "3"));
 }
+
+/// One stream with a Namespace, a CRD and objects that need them, applied in one run: the
+/// instances start together, and each object waits until its namespace exists or its kind is
+/// served (the CRD Established), so nothing has to be listed first.
+#[test]
+fn a_stream_of_objects_needing_a_namespace_and_a_crd_applies_in_one_run() {
+    let server = ApiServer::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let stream = r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  namespace: shop
+data:
+  color: blue
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: first
+  namespace: shop
+spec:
+  size: 3
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+"#;
+    std::fs::write(dir.path().join("shop.yaml"), stream).expect("write shop.yaml");
+    let config = format!(
+        r#"provider "kubernetes" {{
+  host  = "{}"
+  token = "test-token"
+}}
+
+resource "kubernetes_manifest" "shop" {{
+  for_each = manifestdecode(file("shop.yaml"))
+  manifest = each.value
+}}
+"#,
+        server.url
+    );
+    std::fs::write(dir.path().join("main.tf"), config).expect("write main.tf");
+    let (code, out) = slipway(dir.path(), &["apply", "-auto-approve"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Apply complete! Resources: 4 added, 0 changed, 0 destroyed."), "{out}");
+    assert!(server.get("v1", "ConfigMap", "shop", "settings").is_some());
+    let widget = server.get("example.com/v1", "Widget", "shop", "first").expect("the custom resource");
+    assert_eq!(widget["spec"]["size"], 3);
+    let (code, out) = slipway(dir.path(), &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 0, "a second plan shows no changes:\n{out}");
+    let (code, out) = slipway(dir.path(), &["destroy", "-auto-approve"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(server.get("v1", "Namespace", "", "shop"), None);
+}

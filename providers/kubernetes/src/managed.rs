@@ -231,7 +231,14 @@ pub fn clean_with(live: &Value, mine: &Value, others: &Value) -> Value {
 /// The fields of `live` in `fields`, with the object's identity (apiVersion, kind, name, and the
 /// namespace when the configuration names it), as the manifest slipway applied would show them.
 pub fn managed_manifest(live: &Value, fields: &Value, with_namespace: bool) -> Value {
-    let mut out = project(live, fields).unwrap_or_else(|| Value::Object(Map::new()));
+    // An empty set at the top owns nothing (a Namespace applied with only its name): inside a
+    // set, `{}` marks a leaf owned whole, which `project` would read it as.
+    let owns_nothing = fields.as_object().is_none_or(Map::is_empty);
+    let mut out = if owns_nothing {
+        Value::Object(Map::new())
+    } else {
+        project(live, fields).unwrap_or_else(|| Value::Object(Map::new()))
+    };
     let Some(o) = out.as_object_mut() else { return out };
     for identity in ["apiVersion", "kind"] {
         if let Some(v) = live.get(identity) {
@@ -255,6 +262,15 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn an_empty_field_set_owns_nothing_but_the_identity() {
+        let namespace = json!({"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": "shop", "uid": "u", "labels": {"kubernetes.io/metadata.name": "shop"}},
+            "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}});
+        let manifest = managed_manifest(&namespace, &json!({}), false);
+        assert_eq!(manifest, json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}));
+    }
 
     fn live() -> Value {
         json!({

@@ -71,11 +71,27 @@ impl<'a> ApplyEvaluator<'a> {
         let config = self.config;
         let resource = config_at(config, &addr.module)?.module.resources.get(&addr.resource)?;
         let mut diags = Diagnostics::new();
-        let refs: Vec<Reference> = body_references(&resource.body).into_iter().map(|(_, f)| f.reference).collect();
+        let mut refs: Vec<Reference> = body_references(&resource.body).into_iter().map(|(_, f)| f.reference).collect();
+        if let Some(for_each) = &resource.for_each {
+            refs.extend(references_of(for_each));
+        }
         self.bring_up_to_date(&addr.module, refs, &mut diags);
         let module = module_at(&self.root, &addr.module)?;
         let instances = module.resources.get(&addr.resource)?.as_ref()?;
-        let repetition = instances.iter().find(|i| i.key == addr.key)?.repetition.clone();
+        let mut repetition = instances.iter().find(|i| i.key == addr.key)?.repetition.clone();
+        // `each.value` as it is now: the plan's may hold values known only after apply (the
+        // IDs of what the map was built from), which are known by the time this instance is.
+        if let (Some(for_each), Some(Repetition::Each(key, _))) = (&resource.for_each, &repetition) {
+            let mut ignored = Diagnostics::new();
+            let map = eval_expr(for_each, module, None, self.sources, self.settings, &mut ignored);
+            let current = match map.data() {
+                slipway_core::Data::Map(_, entries) | slipway_core::Data::Object(entries) => entries.get(key).cloned(),
+                _ => None,
+            };
+            if let Some(value) = current {
+                repetition = Some(Repetition::Each(key.clone(), value));
+            }
+        }
         let value = eval_body(&resource.body, module, repetition.as_ref(), self.sources, self.settings, &mut diags);
         Some((value, diags))
     }

@@ -308,8 +308,13 @@ impl<'a> Differ<'a> {
             let (cb, ca) = (b.and_then(|v| v.get_attr(&name)), a.and_then(|v| v.get_attr(&name)));
             let child_path = path.then_attr(&name);
             let child_act = match member {
-                Member::Attribute => {
-                    let child = self.value(cb, ca, &child_path);
+                Member::Attribute { yaml } => {
+                    let child = if yaml {
+                        let (yb, ya) = (cb.map(as_yaml), ca.map(as_yaml));
+                        self.value(yb.as_ref(), ya.as_ref(), &child_path)
+                    } else {
+                        self.value(cb, ca, &child_path)
+                    };
                     let act = child.act;
                     if act != Act::NoOp || self.present(cb).is_some() || self.present(ca).is_some() {
                         body.attributes.insert(name, child);
@@ -393,7 +398,10 @@ enum Kind {
 }
 
 enum Member<'s> {
-    Attribute,
+    /// `yaml`: the schema shows it as a YAML document.
+    Attribute {
+        yaml: bool,
+    },
     Blocks(Nesting, Shape<'s>),
 }
 
@@ -401,7 +409,8 @@ enum Member<'s> {
 fn members<'s>(shape: Shape<'s>, before: Option<&Value>, after: Option<&Value>) -> Vec<(String, Member<'s>)> {
     match shape {
         Shape::Schema(schema) => {
-            let attributes = schema.attributes.keys().map(|k| (k.clone(), Member::Attribute));
+            let attributes =
+                schema.attributes.iter().map(|(k, a)| (k.clone(), Member::Attribute { yaml: a.yaml_document }));
             let blocks =
                 schema.blocks.iter().map(|(k, b)| (k.clone(), Member::Blocks(b.nesting, Shape::Schema(&b.block))));
             attributes.chain(blocks).collect()
@@ -416,12 +425,46 @@ fn members<'s>(shape: Shape<'s>, before: Option<&Value>, after: Option<&Value>) 
                             found.insert(key.clone(), Member::Blocks(nesting, Shape::Inferred));
                         }
                         None => {
-                            found.entry(key.clone()).or_insert(Member::Attribute);
+                            found.entry(key.clone()).or_insert(Member::Attribute { yaml: false });
                         }
                     }
                 }
             }
             found.into_iter().collect()
+        }
+    }
+}
+
+/// A document as the YAML text it is shown as, so that its diff is a line diff; a value with
+/// unknown or sensitive parts stays as it is (shown as known after apply, or hidden).
+fn as_yaml(value: &Value) -> Value {
+    if value.is_null() || !value.is_wholly_known() || value.contains_sensitive() {
+        return value.clone();
+    }
+    let text = slipway_core::json::to_json(value).ok().and_then(|json| serde_yaml_ng::to_string(&yaml_of(&json)).ok());
+    match text {
+        Some(text) => Value::string(text),
+        None => value.clone(),
+    }
+}
+
+/// JSON as YAML, numbers as numbers (serde_json's arbitrary-precision numbers would otherwise
+/// be written as the map they are inside).
+fn yaml_of(json: &serde_json::Value) -> serde_yaml_ng::Value {
+    use serde_yaml_ng::Value as Y;
+    match json {
+        serde_json::Value::Null => Y::Null,
+        serde_json::Value::Bool(b) => Y::Bool(*b),
+        serde_json::Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => Y::Number(i.into()),
+            (_, Some(u), _) => Y::Number(u.into()),
+            (_, _, Some(f)) => Y::Number(f.into()),
+            _ => Y::String(n.to_string()),
+        },
+        serde_json::Value::String(s) => Y::String(s.clone()),
+        serde_json::Value::Array(items) => Y::Sequence(items.iter().map(yaml_of).collect()),
+        serde_json::Value::Object(entries) => {
+            Y::Mapping(entries.iter().map(|(k, v)| (Y::String(k.clone()), yaml_of(v))).collect())
         }
     }
 }

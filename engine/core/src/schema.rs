@@ -20,6 +20,9 @@ pub struct AttributeSchema {
     pub sensitive: bool,
     /// A change to this attribute replaces the object instead of updating it in place.
     pub force_new: bool,
+    /// Shown in plans as a YAML document, diffed line by line (a Kubernetes object), rather
+    /// than as nested attributes.
+    pub yaml_document: bool,
 }
 
 impl AttributeSchema {
@@ -32,6 +35,7 @@ impl AttributeSchema {
             computed: false,
             sensitive: false,
             force_new: false,
+            yaml_document: false,
         }
     }
 
@@ -60,6 +64,11 @@ impl AttributeSchema {
 
     pub fn force_new(mut self) -> Self {
         self.force_new = true;
+        self
+    }
+
+    pub fn yaml_document(mut self) -> Self {
+        self.yaml_document = true;
         self
     }
 

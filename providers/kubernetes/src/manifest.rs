@@ -25,11 +25,12 @@ pub fn schema() -> BlockSchema {
         .attribute(
             "manifest",
             AttributeSchema::required(Type::Any)
+                .yaml_document()
                 .describe("The object, as yamldecode(file(\"deployment.yaml\")) gives it or written in HCL."),
         )
         .attribute(
             "object",
-            AttributeSchema::computed(Type::Any).describe(
+            AttributeSchema::computed(Type::Any).yaml_document().describe(
                 "The object as the API server made it (defaults and admission included), without its status and without the fields other managers own.",
             ),
         )

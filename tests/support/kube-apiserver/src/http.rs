@@ -53,6 +53,7 @@ pub async fn handle(
         return reply(500, json!({"message": "store poisoned"}));
     };
     store.requests.push(format!("{method} {uri}"));
+    store.record(format!("{method} {uri}"));
     let segments: Vec<&str> = uri.path().split('/').filter(|s| !s.is_empty()).collect();
     let params = query(&uri);
     if params.get("watch").is_some_and(|w| w == "true" || w == "1") {

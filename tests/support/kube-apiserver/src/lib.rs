@@ -149,6 +149,12 @@ impl ApiServer {
         self.with(|s| s.starting = probes);
     }
 
+    /// Every request and every finished rollout so far, with when it happened (seconds since
+    /// the server started).
+    pub fn timeline(&self) -> Vec<(f64, String)> {
+        self.with(|s| s.timeline.clone())
+    }
+
     /// Every request so far, as `METHOD path?query`.
     pub fn requests(&self) -> Vec<String> {
         self.with(|s| s.requests.clone())

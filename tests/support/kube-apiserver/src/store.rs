@@ -82,6 +82,10 @@ pub struct Store {
     pub requests: Vec<String>,
     /// How many more `GET /readyz` fail as a booting control plane's do.
     pub starting: u32,
+    /// What happened when, for the benchmark scripts: every request, and every workload's
+    /// rollout finishing (`rollout-done namespace/name`), as seconds since the server started.
+    pub timeline: Vec<(f64, String)>,
+    started: Option<std::time::Instant>,
 }
 
 fn now() -> String {
@@ -90,7 +94,7 @@ fn now() -> String {
 
 impl Store {
     pub fn new() -> Self {
-        let mut store = Store::default();
+        let mut store = Store { started: Some(std::time::Instant::now()), ..Store::default() };
         for ns in ["default", "kube-system"] {
             let kind = store.kind_of("v1", "Namespace").unwrap_or_else(|| built_in().remove(0));
             let body = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
@@ -124,6 +128,12 @@ impl Store {
             namespace: if kind.namespaced { namespace.to_string() } else { String::new() },
             name: name.to_string(),
         }
+    }
+
+    /// Records `what` in the timeline, at the current time.
+    pub fn record(&mut self, what: String) {
+        let at = self.started.map(|s| s.elapsed().as_secs_f64()).unwrap_or_default();
+        self.timeline.push((at, what));
     }
 
     fn next_revision(&mut self) -> String {
@@ -505,6 +515,9 @@ impl Store {
                 self.stall_event(&key);
             }
             if changed {
+                if rollout_done(&object) {
+                    self.record(format!("rollout-done {}/{}", key.namespace, key.name));
+                }
                 object["metadata"]["resourceVersion"] = json!(self.next_revision());
                 self.objects.insert(key, object);
             } else if stalled {
@@ -692,6 +705,15 @@ fn deployment_status(object: &mut Value, stalled: bool) -> bool {
         ]);
     }
     same_but_times(&before, &object["status"])
+}
+
+/// Whether a workload's status says its current generation is fully rolled out.
+fn rollout_done(object: &Value) -> bool {
+    let status = &object["status"];
+    let desired = object["spec"]["replicas"].as_i64().unwrap_or(1);
+    status["observedGeneration"].as_i64() == Some(generation(object))
+        && status["updatedReplicas"].as_i64() == Some(desired)
+        && status["availableReplicas"].as_i64() == Some(desired)
 }
 
 /// Whether a status changed, ignoring the condition timestamps.

@@ -2,7 +2,8 @@
 //! with three control-plane nodes applied, every object read back through the SDK, the
 //! security groups checked against the ports Kubernetes documents, a second plan with no
 //! changes, `node_count = 3` as exactly one change (the node group's capacity), a new
-//! `node_size` as a new launch template version rolled into the group, and destroy leaving
+//! `node_size` as a new launch template version the running nodes are rolled onto one at a time
+//! (kubelets played against the test API server), and destroy leaving
 //! nothing that carries the cluster tag.
 
 #![allow(clippy::disallowed_methods)]
@@ -12,7 +13,9 @@ mod support;
 use std::collections::BTreeSet;
 
 use aws_sdk_ec2::types::Filter;
+use slipway_test_kube_apiserver::ApiServer;
 use support::cluster::{self, BUCKET, NAME};
+use support::kubelets::{self, Behaviour};
 use support::moto::Moto;
 use support::rt;
 
@@ -295,10 +298,12 @@ fn the_cluster_is_applied_read_back_converged_scaled_rolled_and_destroyed() {
     assert_eq!(nodes.auto_scaling_groups()[0].desired_capacity(), Some(3));
     assert_eq!(nodes.auto_scaling_groups()[0].instances().len(), 3);
 
-    // A new node size: a new version of the nodes' launch template, rolled into the group.
-    // (After this, moto 5.1.22 cannot launch from the group: CreateLaunchTemplateVersion keeps
-    // its user data in a form its own RunInstances path rejects. So the scale-up came first.)
-    let vars = ["-var", "node_count=3", "-var", "node_size=t3.large"];
+    // A new node size: a new version of the nodes' launch template, and the running nodes
+    // rolled onto it one at a time: drained, terminated, replaced, the replacement a Ready node
+    // (kubelets played against the test API server) before the next.
+    let api = ApiServer::start();
+    let api_var = format!("kube_api_url={}", api.url);
+    let vars = ["-var", "node_count=3", "-var", "node_size=t3.large", "-var", api_var.as_str()];
     let (code, out) =
         cluster::slipway(&moto, d, &[&["plan", "-detailed-exitcode", "-input=false"][..], &vars].concat());
     assert_eq!(code, 2, "{out}");
@@ -306,10 +311,14 @@ fn the_cluster_is_applied_read_back_converged_scaled_rolled_and_destroyed() {
     assert!(out.contains("module.cluster.aws_launch_template.nodes will be updated in-place"), "{out}");
     assert!(out.contains("\"t3.medium\" -> \"t3.large\""), "{out}");
     assert!(out.contains("module.cluster.aws_autoscaling_group.nodes will be updated in-place"), "{out}");
-    let (code, out) = cluster::slipway(&moto, d, &[&["apply", "-auto-approve", "-input=false"][..], &vars].concat());
+    let node_group = format!("nodes.{NAME}");
+    let before = group_instances(&moto, &node_group);
+    let ((code, out), seen) = kubelets::serving(&moto, &api, &[node_group.as_str()], Behaviour::default(), || {
+        cluster::slipway(&moto, d, &[&["apply", "-auto-approve", "-input=false"][..], &vars].concat())
+    });
     assert_eq!(code, 0, "{out}");
     let nodes = rt
-        .block_on(autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(format!("nodes.{NAME}")).send())
+        .block_on(autoscaling.describe_auto_scaling_groups().auto_scaling_group_names(&node_group).send())
         .expect("nodes");
     let spec = nodes.auto_scaling_groups()[0].launch_template().expect("launch template");
     assert_eq!(spec.version(), Some("2"), "the group launches from the new version");
@@ -320,6 +329,19 @@ fn the_cluster_is_applied_read_back_converged_scaled_rolled_and_destroyed() {
         .expect("versions");
     let data = versions.launch_template_versions()[0].launch_template_data().expect("data");
     assert_eq!(data.instance_type().map(|t| t.as_str()), Some("t3.large"));
+    let after = group_instances(&moto, &node_group);
+    assert_eq!(after.len(), 3);
+    assert!(after.iter().all(|id| !before.contains(id)), "every node was replaced: {before:?} -> {after:?}");
+    let described = rt.block_on(ec2.describe_instances().set_instance_ids(Some(after.clone())).send()).expect("new");
+    assert!(
+        described
+            .reservations()
+            .iter()
+            .flat_map(|r| r.instances())
+            .all(|i| i.instance_type().map(|t| t.as_str()) == Some("t3.large")),
+        "the new nodes have the new size"
+    );
+    assert_eq!(seen.most_cordoned_at_once, 1, "one node at a time");
     let (code, out) =
         cluster::slipway(&moto, d, &[&["plan", "-detailed-exitcode", "-input=false"][..], &vars].concat());
     assert_eq!(code, 0, "converged on the new size: {out}");
@@ -341,6 +363,18 @@ fn the_cluster_is_applied_read_back_converged_scaled_rolled_and_destroyed() {
     assert!(listed.contents().is_empty(), "the state store is empty again");
     let records = rt.block_on(route53.list_resource_record_sets().hosted_zone_id(&zone_id).send()).expect("records");
     assert!(records.resource_record_sets().iter().all(|r| !r.name().starts_with("api.")), "no api record left");
+}
+
+/// The instances of Auto Scaling group `name`.
+fn group_instances(moto: &Moto, name: &str) -> Vec<String> {
+    let groups = rt().block_on(moto.autoscaling().describe_auto_scaling_groups().auto_scaling_group_names(name).send());
+    let groups = groups.expect("groups");
+    groups
+        .auto_scaling_groups()
+        .iter()
+        .flat_map(|g| g.instances())
+        .filter_map(|i| i.instance_id().map(str::to_string))
+        .collect()
 }
 
 /// IAM returns policy documents URL-encoded.

@@ -1,6 +1,8 @@
 # The node group: one launch template and one Auto Scaling group over every zone. Scaling is
 # the group's desired capacity; a new size, image or Kubernetes version is a new launch
-# template version, which the group launches its next instances from.
+# template version, and the group's instances are rolled onto it one at a time, as
+# `kops rolling-update cluster` does: drain the node, terminate its instance, wait until the
+# replacement is a Ready node, then the next. The control plane's groups change first.
 
 resource "aws_launch_template" "nodes" {
   name                   = "nodes.${var.name}"
@@ -50,6 +52,22 @@ resource "aws_autoscaling_group" "nodes" {
     id      = aws_launch_template.nodes.id
     version = aws_launch_template.nodes.latest_version
   }
+  instance_refresh {
+    strategy = "Rolling"
+    preferences {
+      min_healthy_percentage = var.rolling_update.min_healthy_percentage
+    }
+    # slipway's extension: drain through the API and wait for the new node to be Ready.
+    kubernetes {
+      host                   = coalesce(var.rolling_update.api_url, local.api_endpoint)
+      cluster_ca_certificate = local.cluster_ca
+      client_certificate     = tls_locally_signed_cert.admin.cert_pem
+      client_key             = tls_private_key.admin.private_key_pem
+      timeout                = var.rolling_update.node_timeout
+    }
+  }
+  # An upgrade rolls the control plane before the nodes (kubelets may not be newer than it).
+  depends_on = [aws_autoscaling_group.control_plane]
   dynamic "tag" {
     for_each = merge(local.tags, { Name = "nodes.${var.name}" })
     content {

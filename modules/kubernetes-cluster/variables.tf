@@ -153,3 +153,19 @@ variable "service_cidr" {
   type        = string
   default     = "10.96.0.0/12"
 }
+
+# How a new node size, image or Kubernetes version reaches the running nodes (kops
+# rolling-update): a share of the nodes at a time (min_healthy_percentage of the group stays in
+# service; at least one node goes per step), each drained first, the next step only once the
+# replacements are Ready nodes (node_timeout each). slipway reaches the API server at api_url,
+# by default api_endpoint; set it when that address does not route from where slipway runs (an
+# SSH tunnel, a bastion, a private zone).
+variable "rolling_update" {
+  description = "How running nodes are rolled onto a new launch template: min_healthy_percentage (90), node_timeout (15m), api_url (default api_endpoint)."
+  type = object({
+    min_healthy_percentage = optional(number, 90)
+    node_timeout           = optional(string, "15m")
+    api_url                = optional(string)
+  })
+  default = {}
+}

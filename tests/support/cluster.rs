@@ -35,6 +35,12 @@ variable "node_size" {{
   default = "t3.medium"
 }}
 
+# Where slipway reaches the API server while it rolls nodes: the test API server.
+variable "kube_api_url" {{
+  type    = string
+  default = null
+}}
+
 module "cluster" {{
   source              = "./modules/kubernetes-cluster"
   name                = "{NAME}"
@@ -48,6 +54,7 @@ module "cluster" {{
   ssh_public_key      = "{SSH_KEY}"
   admin_access        = ["203.0.113.0/24"]
   tags                = {{ Team = "platform" }}
+  rolling_update      = {{ api_url = var.kube_api_url, node_timeout = "60s" }}
 }}
 
 output "api_endpoint" {{

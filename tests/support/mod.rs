@@ -5,6 +5,7 @@
 
 pub mod cable;
 pub mod cluster;
+pub mod kubelets;
 pub mod moto;
 
 use std::path::Path;

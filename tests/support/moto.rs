@@ -1,11 +1,36 @@
 //! The local AWS: moto in server mode on 127.0.0.1 and a free port, one per test so that tests
 //! never see each other's objects, stopped when the test ends. `MOTO_SERVER` names the
-//! `moto_server` program; otherwise it is looked up on the PATH (`.ci/run` installs it).
+//! `moto_server` program; otherwise it is looked up on the PATH (`.ci/run` installs it). It runs
+//! through `moto_server.py` beside this file, with the Python interpreter of that installation:
+//! moto's server with one fix to its EC2 emulation (launching from launch template versions
+//! after the first), which that file explains.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// The Python interpreter of the `moto_server` script `program` (its `#!` line), found on the
+/// PATH when `program` is a bare name.
+fn python_of(program: &str) -> String {
+    let path = if program.contains('/') {
+        std::path::PathBuf::from(program)
+    } else {
+        std::env::var_os("PATH")
+            .and_then(|p| std::env::split_paths(&p).map(|d| d.join(program)).find(|c| c.is_file()))
+            .unwrap_or_else(|| std::path::PathBuf::from(program))
+    };
+    let script = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!("cannot read {} (pip install 'moto[server]==5.1.22', or set MOTO_SERVER): {e}", path.display())
+    });
+    let shebang = script.lines().next().and_then(|l| l.strip_prefix("#!")).map(str::trim);
+    match shebang {
+        Some(line) if line.ends_with("python") || line.contains("python3") => {
+            line.split_whitespace().last().unwrap_or("python3").to_string()
+        }
+        _ => "python3".into(),
+    }
+}
 
 pub struct Moto {
     child: Child,
@@ -15,8 +40,11 @@ pub struct Moto {
 impl Moto {
     pub fn start() -> Moto {
         let program = std::env::var("MOTO_SERVER").unwrap_or_else(|_| "moto_server".into());
+        let python = python_of(&program);
+        let fixed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/moto_server.py");
         let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
-        let child = Command::new(&program)
+        let child = Command::new(&python)
+            .arg(&fixed)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .stdout(Stdio::null())

@@ -17,6 +17,7 @@ use slipway_core::schema::{AttributeSchema, BlockSchema, Nesting};
 use slipway_core::{Diagnostic, Type, Value};
 
 use crate::elbv2_kit::{int32, known_or, planned_i32, string_set, strings};
+use crate::instance_refresh::{self, Roll};
 use crate::kit::{Clients, OWNER_TAG, aws_error, configured_str, name_or_unique, required_str};
 use crate::resource::{Resource, ids};
 
@@ -68,9 +69,12 @@ impl Resource for AwsAutoscalingGroup {
             .attribute("force_delete", AttributeSchema::optional_computed(Type::Bool))
             .attribute("wait_for_capacity_timeout", AttributeSchema::optional_computed(Type::String))
             .block("launch_template", Nesting::List, launch_template_block())
+            .block("instance_refresh", Nesting::List, instance_refresh::block())
             .block("tag", Nesting::Set, tag_block());
-        if let Some(b) = block.blocks.get_mut("launch_template") {
-            b.max_items = 1;
+        for name in ["launch_template", "instance_refresh"] {
+            if let Some(b) = block.blocks.get_mut(name) {
+                b.max_items = 1;
+            }
         }
         for name in ["id", "arn"] {
             block = block.attribute(name, AttributeSchema::computed(Type::String));
@@ -186,6 +190,16 @@ impl Resource for AwsAutoscalingGroup {
             "health_check_type",
             "health_check_grace_period",
         ];
+        // A roll is checked, and marked on the group, before the group changes: a roll that
+        // stops half way is resumed by the next apply.
+        let roll = if instance_refresh::wanted(planned, changed) { Some(Roll::from_config(planned)?) } else { None };
+        if roll.is_some() {
+            let from = attr(prior, "launch_template")
+                .as_elements()
+                .and_then(|t| t.first().and_then(|t| configured_str(t, "version")))
+                .unwrap_or_default();
+            instance_refresh::mark_pending(c, &name, &from).await?;
+        }
         if group_settings.iter().any(|n| changed(n)) {
             let subnets = strings(planned, "vpc_zone_identifier");
             let zones = strings(planned, "availability_zones");
@@ -228,6 +242,10 @@ impl Resource for AwsAutoscalingGroup {
                 Some(desired) => wait_for_capacity(c, &name, planned, |n| n == desired.max(min)).await?,
                 None => wait_for_capacity(c, &name, planned, |n| n >= min).await?,
             }
+        }
+        if let Some(roll) = roll {
+            roll.run(c, &name, instance_refresh::capacity_timeout(planned)).await?;
+            instance_refresh::clear_pending(c, &name).await?;
         }
         read_one(c, &name, planned).await
     }
@@ -403,7 +421,7 @@ async fn owned_by(c: &Clients, owner: &str) -> Result<Option<String>, Diagnostic
 }
 
 /// Groups by name, one DescribeAutoScalingGroups per 100 names (names that do not exist are absent).
-async fn describe(c: &Clients, names: &[String]) -> Result<BTreeMap<String, AutoScalingGroup>, Diagnostic> {
+pub(crate) async fn describe(c: &Clients, names: &[String]) -> Result<BTreeMap<String, AutoScalingGroup>, Diagnostic> {
     let mut out = BTreeMap::new();
     for chunk in names.chunks(NAME_CHUNK) {
         let mut pages = c
@@ -497,7 +515,7 @@ async fn wait_for_instances(
 }
 
 /// A Go-style duration as terraform-provider-aws takes it: "10m", "90s", "1h30m", "0".
-fn parse_duration(text: &str) -> Option<Duration> {
+pub(crate) fn parse_duration(text: &str) -> Option<Duration> {
     let text = text.trim();
     if text == "0" {
         return Some(Duration::ZERO);
@@ -531,16 +549,20 @@ fn group_value(g: &AutoScalingGroup, known: &Value) -> Value {
         g.vpc_zone_identifier().unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
     let prefix = attr(known, "name_prefix");
     let prefix = if prefix.as_str().is_some() { prefix } else { Value::null(Type::String) };
+    // While a roll is unfinished, the group reports the version it rolls away from: the next plan
+    // shows the template change again, and its apply resumes the roll.
+    let pending = instance_refresh::pending_from(g);
     let templates = g
         .launch_template()
         .map(|t| {
             vec![Value::object(BTreeMap::from([
                 ("id".to_string(), s(t.launch_template_id())),
                 ("name".to_string(), s(t.launch_template_name())),
-                ("version".to_string(), s(t.version())),
+                ("version".to_string(), s(pending.as_deref().or(t.version()))),
             ]))]
         })
         .unwrap_or_default();
+    let refresh_type = instance_refresh::block().value_type();
     let tags = g
         .tags()
         .iter()
@@ -570,6 +592,7 @@ fn group_value(g: &AutoScalingGroup, known: &Value) -> Value {
         ("force_delete".into(), known_or(known, "force_delete", Value::bool(false))),
         ("wait_for_capacity_timeout".into(), known_or(known, "wait_for_capacity_timeout", Value::string("10m"))),
         ("launch_template".into(), Value::list(launch_template_block().value_type(), templates)),
+        ("instance_refresh".into(), known_or(known, "instance_refresh", Value::list(refresh_type, Vec::new()))),
         ("tag".into(), Value::set(tag_block().value_type(), tags)),
     ]))
 }

@@ -25,6 +25,7 @@ const BUILT_IN: &[(&str, &str, &str, &str, bool)] = &[
     ("", "v1", "Service", "services", true),
     ("", "v1", "ServiceAccount", "serviceaccounts", true),
     ("", "v1", "Pod", "pods", true),
+    ("", "v1", "Node", "nodes", false),
     ("", "v1", "Event", "events", true),
     ("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", true),
     ("apps", "v1", "Deployment", "deployments", true),

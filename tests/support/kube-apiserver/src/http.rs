@@ -31,7 +31,7 @@ fn query(uri: &Uri) -> BTreeMap<String, String> {
         .filter(|s| !s.is_empty())
         .map(|pair| {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (k.to_string(), v.replace("%2F", "/").replace("%3D", "="))
+            (k.to_string(), v.replace("%2F", "/").replace("%3D", "=").replace("%2C", ","))
         })
         .collect()
 }
@@ -130,6 +130,17 @@ fn resource(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Response {
+    // A pod's eviction (as `kubectl drain` asks for it): the pod is deleted.
+    if let (&Method::POST, ["namespaces", ns, "pods", name, "eviction"]) = (method, rest) {
+        let Some(kind) = store.kind_by_plural("", "v1", "pods") else {
+            return error(ApiError::new(404, "NotFound", "no pods here"));
+        };
+        return result(
+            store
+                .delete(&kind, ns, name, None, false)
+                .map(|_| (201, json!({"kind": "Status", "apiVersion": "v1", "status": "Success", "code": 201}))),
+        );
+    }
     // [plural], [plural, name], [namespaces, ns, plural], [namespaces, ns, plural, name]
     let (namespace, plural, name) = match rest {
         ["namespaces", ns, plural, name] => (Some(*ns), *plural, Some(*name)),
@@ -151,7 +162,7 @@ fn resource(
     let ns = namespace.unwrap_or_default();
     let dry_run = params.get("dryRun").is_some_and(|d| d == "All");
     match (method, name) {
-        (&Method::GET, None) => reply(200, store.list(&kind, namespace)),
+        (&Method::GET, None) => reply(200, with_fields(store.list(&kind, namespace), params.get("fieldSelector"))),
         (&Method::GET, Some(name)) => result(store.get(&kind, ns, name).map(|v| (200, v))),
         (&Method::PATCH, Some(name)) => patch(store, &kind, ns, name, params, headers, body, dry_run),
         (&Method::DELETE, Some(name)) => {
@@ -200,6 +211,25 @@ fn patch(
     }
     let manager = manager.unwrap_or_else(|| "unknown".into());
     result(store.update(kind, ns, name, parsed, &manager).map(|v| (200, v)))
+}
+
+/// A list narrowed by a field selector of equalities (`spec.nodeName=ip-10-0-0-1,...`).
+fn with_fields(mut list: Value, selector: Option<&String>) -> Value {
+    let Some(selector) = selector.filter(|s| !s.is_empty()) else { return list };
+    let wanted: Vec<(Vec<&str>, &str)> = selector
+        .split(',')
+        .filter_map(|term| term.split_once('='))
+        .map(|(path, value)| (path.trim_end_matches('=').split('.').collect(), value))
+        .collect();
+    if let Some(items) = list["items"].as_array_mut() {
+        items.retain(|item| {
+            wanted.iter().all(|(path, value)| {
+                let found = path.iter().try_fold(item, |v, segment| v.get(*segment));
+                found.and_then(Value::as_str) == Some(*value)
+            })
+        });
+    }
+    list
 }
 
 fn result(r: Result<(u16, Value), ApiError>) -> Response {

@@ -1,0 +1,196 @@
+//! `instance_refresh` of `aws_autoscaling_group` end to end: a node group of two instances
+//! (moto) whose nodes are registered by kubelets played against the test API server, rolled
+//! onto a new launch template version one node at a time: each node cordoned and its pods
+//! evicted (DaemonSet pods stay), its instance terminated, the replacement waited for until its
+//! Node is Ready, the old Node deleted, then the next. A roll whose replacement never becomes
+//! Ready stops there, with the old node still serving, and the next plan shows the template
+//! change again; its apply finishes the roll; then nothing is left to do.
+
+#![allow(clippy::disallowed_methods)]
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use slipway_test_kube_apiserver::ApiServer;
+use support::kubelets::{self, Behaviour, node_name};
+use support::moto::Moto;
+use support::{rt, slipway};
+
+const GROUP: &str = "nodes.roll.example.com";
+
+fn config(moto: &Moto, api: &ApiServer, instance_type: &str, node_timeout: &str) -> String {
+    let body = format!(
+        r##"
+resource "aws_vpc" "main" {{
+  cidr_block = "10.50.0.0/16"
+}}
+
+resource "aws_subnet" "nodes" {{
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.50.1.0/24"
+  availability_zone = "us-east-1a"
+}}
+
+resource "aws_launch_template" "nodes" {{
+  name                   = "{GROUP}"
+  image_id               = "ami-1e749f67"
+  instance_type          = "{instance_type}"
+  user_data              = base64encode("#cloud-config\n")
+  update_default_version = true
+}}
+
+resource "aws_autoscaling_group" "nodes" {{
+  name                = "{GROUP}"
+  min_size            = 2
+  max_size            = 2
+  desired_capacity    = 2
+  vpc_zone_identifier = [aws_subnet.nodes.id]
+  launch_template {{
+    id      = aws_launch_template.nodes.id
+    version = aws_launch_template.nodes.latest_version
+  }}
+  instance_refresh {{
+    strategy = "Rolling"
+    preferences {{
+      min_healthy_percentage = 50
+    }}
+    kubernetes {{
+      host    = "{url}"
+      token   = "roll"
+      timeout = "{node_timeout}"
+    }}
+  }}
+}}
+"##,
+        url = api.url
+    );
+    format!("{}{body}", moto.provider_block())
+}
+
+fn write(d: &Path, text: String) {
+    std::fs::write(d.join("main.tf"), text).expect("write main.tf");
+}
+
+/// The group's instances, and the running instances' types as EC2 reports them.
+fn instances(moto: &Moto) -> (Vec<String>, BTreeSet<String>) {
+    let rt = rt();
+    let groups = rt.block_on(moto.autoscaling().describe_auto_scaling_groups().auto_scaling_group_names(GROUP).send());
+    let group = groups.expect("groups").auto_scaling_groups()[0].clone();
+    let ids: Vec<String> = group.instances().iter().filter_map(|i| i.instance_id().map(str::to_string)).collect();
+    let described = rt.block_on(moto.ec2().describe_instances().set_instance_ids(Some(ids.clone())).send());
+    let types = described
+        .expect("instances")
+        .reservations()
+        .iter()
+        .flat_map(|r| r.instances())
+        .filter_map(|i| i.instance_type().map(|t| t.as_str().to_string()))
+        .collect();
+    (ids, types)
+}
+
+fn terminated(moto: &Moto, ids: &[String]) -> bool {
+    let described =
+        rt().block_on(moto.ec2().describe_instances().set_instance_ids(Some(ids.to_vec())).send()).expect("instances");
+    described
+        .reservations()
+        .iter()
+        .flat_map(|r| r.instances())
+        .all(|i| i.state().and_then(|s| s.name()).is_some_and(|n| n.as_str() == "terminated"))
+}
+
+fn pending_tag(moto: &Moto) -> Option<String> {
+    let groups =
+        rt().block_on(moto.autoscaling().describe_auto_scaling_groups().auto_scaling_group_names(GROUP).send());
+    let group = groups.expect("groups").auto_scaling_groups()[0].clone();
+    group
+        .tags()
+        .iter()
+        .find(|t| t.key() == Some("slipway:instance-refresh"))
+        .and_then(|t| t.value())
+        .map(str::to_string)
+}
+
+#[test]
+fn a_new_template_version_rolls_the_nodes_one_at_a_time_and_a_stopped_roll_resumes() {
+    let moto = Moto::start();
+    let api = ApiServer::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let groups = [GROUP];
+
+    // Created: no roll, the kubelets register the two nodes.
+    write(d, config(&moto, &api, "t3.medium", "30s"));
+    let ((code, out), _) =
+        kubelets::serving(&moto, &api, &groups, Behaviour::default(), || slipway(d, &["apply", "-auto-approve"]));
+    assert_eq!(code, 0, "{out}");
+    let (first, types) = instances(&moto);
+    assert_eq!(first.len(), 2);
+    assert_eq!(types, BTreeSet::from(["t3.medium".to_string()]));
+
+    // A new instance type: the template gets version 2 and the group rolls onto it.
+    write(d, config(&moto, &api, "t3.large", "30s"));
+    let (code, out) = slipway(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("Plan: 0 to add, 2 to change, 0 to destroy."), "{out}");
+    assert!(out.contains("aws_autoscaling_group.nodes will be updated in-place"), "{out}");
+    let ((code, out), seen) =
+        kubelets::serving(&moto, &api, &groups, Behaviour::default(), || slipway(d, &["apply", "-auto-approve"]));
+    assert_eq!(code, 0, "{out}");
+    let (second, types) = instances(&moto);
+    assert_eq!(types, BTreeSet::from(["t3.large".to_string()]), "every node runs the new template");
+    assert!(second.iter().all(|id| !first.contains(id)), "every instance was replaced: {first:?} -> {second:?}");
+    assert!(terminated(&moto, &first), "the old instances are terminated");
+    assert_eq!(seen.most_cordoned_at_once, 1, "one node at a time (min_healthy_percentage 50 of 2)");
+    let nodes: BTreeSet<String> = api.names("v1", "Node").into_iter().collect();
+    let expected: BTreeSet<String> = second.iter().map(|id| node_name(id)).collect();
+    assert_eq!(nodes, expected, "the old nodes are gone, the new ones registered");
+    let pods: BTreeSet<String> = api.names("v1", "Pod").into_iter().collect();
+    for old in &first {
+        let short = old.trim_start_matches("i-");
+        assert!(!pods.contains(&format!("default/web-{short}")), "the old node's web pod was evicted: {pods:?}");
+        assert!(pods.contains(&format!("kube-system/flannel-{short}")), "DaemonSet pods are not evicted: {pods:?}");
+    }
+    let evictions = api.requests().iter().filter(|r| r.starts_with("POST") && r.contains("/eviction")).count();
+    assert_eq!(evictions, 2, "one eviction per old node's web pod");
+    assert_eq!(pending_tag(&moto), None, "the roll is over");
+    let (code, out) = slipway(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 0, "converged after the roll: {out}");
+
+    // A roll whose first replacement never becomes Ready stops there: one node replaced and
+    // waited for in vain, the other untouched, and the group still marked.
+    write(d, config(&moto, &api, "t3.xlarge", "3s"));
+    // The two running instances are seen first; the first replacement is the third.
+    let stuck = Behaviour { ready_limit: Some(2), ..Behaviour::default() };
+    let ((code, out), seen) =
+        kubelets::serving(&moto, &api, &groups, stuck, || slipway(d, &["apply", "-auto-approve"]));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("Timed out waiting for new nodes to be Ready"), "{out}");
+    assert!(out.contains("no Ready node"), "{out}");
+    assert_eq!(seen.most_cordoned_at_once, 1);
+    let (third, _) = instances(&moto);
+    assert_eq!(third.iter().filter(|id| second.contains(id)).count(), 1, "the second old node still serves");
+    assert_eq!(pending_tag(&moto).as_deref(), Some("2"), "the group remembers the roll from version 2");
+
+    // The next plan shows the group's change again, and its apply finishes the roll.
+    write(d, config(&moto, &api, "t3.xlarge", "30s"));
+    let (code, out) = slipway(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("aws_autoscaling_group.nodes will be updated in-place"), "{out}");
+    assert!(out.contains("\"2\" -> \"3\""), "the template version the roll started from: {out}");
+    let ((code, out), _) =
+        kubelets::serving(&moto, &api, &groups, Behaviour::default(), || slipway(d, &["apply", "-auto-approve"]));
+    assert_eq!(code, 0, "{out}");
+    let (fourth, types) = instances(&moto);
+    assert_eq!(types, BTreeSet::from(["t3.xlarge".to_string()]));
+    assert!(fourth.iter().all(|id| !second.contains(id)), "{second:?} -> {fourth:?}");
+    assert_eq!(pending_tag(&moto), None);
+    let (code, out) = slipway(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 0, "converged after the resumed roll: {out}");
+
+    let (code, out) = slipway(d, &["destroy", "-auto-approve"]);
+    assert_eq!(code, 0, "{out}");
+    let groups = rt().block_on(moto.autoscaling().describe_auto_scaling_groups().send()).expect("groups");
+    assert!(groups.auto_scaling_groups().is_empty());
+}

@@ -6,7 +6,8 @@
 # AWS_ENDPOINT_URL: plan, apply, a second plan with no changes, a scale-up to 3 nodes and
 # destroy, each step announced. The emulator is stopped on the way out, whatever happens.
 #
-#   examples/quickstart.sh          (QUICKSTART_PROFILE=release for a release build)
+#   examples/quickstart.sh          (QUICKSTART_PROFILE=release for a release build; SLIPWAY names
+#                                    a binary already built)
 #
 # Against AWS: the same directory, with credentials and without AWS_ENDPOINT_URL.
 set -euo pipefail
@@ -15,10 +16,12 @@ ROOT="$PWD"
 PROFILE="${QUICKSTART_PROFILE:-debug}"
 step() { printf '\n==> %s\n' "$*"; }
 
-step "building slipway ($PROFILE)"
-if [ "$PROFILE" = release ]; then cargo build --release -q -p slipway; else cargo build -q -p slipway; fi
-TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
-SLIPWAY="$TARGET_DIR/$PROFILE/slipway"
+if [ -z "${SLIPWAY:-}" ]; then
+  step "building slipway ($PROFILE)"
+  if [ "$PROFILE" = release ]; then cargo build --release -q -p slipway; else cargo build -q -p slipway; fi
+  TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+  SLIPWAY="$TARGET_DIR/$PROFILE/slipway"
+fi
 
 MOTO_SERVER="${MOTO_SERVER:-$HOME/.cache/slipway/moto-venv/bin/moto_server}"
 if [ ! -x "$MOTO_SERVER" ]; then

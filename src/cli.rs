@@ -57,6 +57,34 @@ pub enum Command {
     /// Work with workspaces: list, new, select, show, delete.
     #[command(subcommand)]
     Workspace(WorkspaceCommand),
+    /// Look at the Kubernetes cluster the configuration made: validate.
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClusterCommand {
+    /// Check that every node group has its Ready nodes and the control plane runs, as kops
+    /// validate cluster does; exit code 1 when it does not (after -wait, when given).
+    Validate(ClusterValidateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClusterValidateArgs {
+    /// The root module output that holds the admin kubeconfig.
+    #[arg(long, default_value = "kubeconfig")]
+    pub kubeconfig_output: String,
+    /// A kubeconfig file to use instead of the output.
+    #[arg(long)]
+    pub kubeconfig: Option<String>,
+    /// The API server's URL, instead of the kubeconfig's (a tunnel, a bastion), as kubectl --server.
+    #[arg(long)]
+    pub server: Option<String>,
+    /// Keep validating until the cluster is valid or this long has passed, as in "10m".
+    #[arg(long)]
+    pub wait: Option<String>,
+    #[arg(long)]
+    pub no_color: bool,
 }
 
 #[derive(Debug, Subcommand)]

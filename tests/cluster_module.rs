@@ -77,6 +77,8 @@ fn tagged_in_ec2(moto: &Moto) -> Vec<String> {
     found.extend(keys.key_pairs().iter().filter_map(|v| v.key_pair_id().map(str::to_string)));
     let templates = rt.block_on(ec2.describe_launch_templates().filters(cluster_tag()).send()).expect("templates");
     found.extend(templates.launch_templates().iter().filter_map(|v| v.launch_template_id().map(str::to_string)));
+    let volumes = rt.block_on(ec2.describe_volumes().filters(cluster_tag()).send()).expect("volumes");
+    found.extend(volumes.volumes().iter().filter_map(|v| v.volume_id().map(str::to_string)));
     let live =
         Filter::builder().name("instance-state-name").values("pending").values("running").values("stopped").build();
     let instances =
@@ -345,6 +347,84 @@ fn the_cluster_is_applied_read_back_converged_scaled_rolled_and_destroyed() {
     let (code, out) =
         cluster::slipway(&moto, d, &[&["plan", "-detailed-exitcode", "-input=false"][..], &vars].concat());
     assert_eq!(code, 0, "converged on the new size: {out}");
+
+    // kops validate cluster: every group's nodes Ready, the control plane's static pods running.
+    let all_groups: Vec<String> = ["us-east-1a", "us-east-1b", "us-east-1c"]
+        .iter()
+        .map(|z| format!("control-plane-{z}.masters.{NAME}"))
+        .chain([node_group.clone()])
+        .collect();
+    let all_groups: Vec<&str> = all_groups.iter().map(String::as_str).collect();
+    kubelets::serving(&moto, &api, &all_groups, Behaviour::default(), || {
+        std::thread::sleep(std::time::Duration::from_millis(1500))
+    });
+    let (code, out) = cluster::slipway(&moto, d, &["cluster", "validate", "-server", &api.url]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&format!("Validating cluster {NAME}")), "{out}");
+    assert!(out.contains(&format!("nodes.{NAME}")) && out.contains("ControlPlane"), "{out}");
+    assert!(out.contains(&format!("Your cluster {NAME} is ready")), "{out}");
+    let sick = kubelets::node_name(&after[0]);
+    api.update_as(
+        "kubelet",
+        "v1",
+        "Node",
+        "",
+        &sick,
+        serde_json::json!({"status": {"conditions": [{"type": "Ready", "status": "False"}]}}),
+    )
+    .expect("a node goes NotReady");
+    let (code, out) = cluster::slipway(&moto, d, &["cluster", "validate", "-server", &api.url]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("VALIDATION ERRORS"), "{out}");
+    assert!(out.contains(&format!("node {sick:?} is not ready")), "{out}");
+    assert!(out.contains("Node did not have enough Ready nodes: 2 vs 3"), "{out}");
+    assert!(out.contains("Validation failed"), "{out}");
+
+    // What Kubernetes would make by itself (a LoadBalancer Service's security group, opened on
+    // the nodes' group; a PersistentVolume's volume), tagged for the cluster behind slipway's
+    // back: destroy removes it too, before the network.
+    let owned = |kind: aws_sdk_ec2::types::ResourceType| {
+        aws_sdk_ec2::types::TagSpecification::builder()
+            .resource_type(kind)
+            .tags(aws_sdk_ec2::types::Tag::builder().key(CLUSTER_TAG).value("owned").build())
+            .build()
+    };
+    let lb_group = rt
+        .block_on(
+            ec2.create_security_group()
+                .group_name("k8s-elb-a1b2c3")
+                .description("Security group for Kubernetes ELB a1b2c3 (default/web)")
+                .vpc_id(&vpc_id)
+                .tag_specifications(owned(aws_sdk_ec2::types::ResourceType::SecurityGroup))
+                .send(),
+        )
+        .expect("lb group");
+    let nodes_group = rt
+        .block_on(
+            ec2.describe_security_groups()
+                .filters(Filter::builder().name("group-name").values(format!("nodes.{NAME}")).build())
+                .send(),
+        )
+        .expect("nodes group");
+    let nodes_group = nodes_group.security_groups()[0].group_id().expect("nodes group id").to_string();
+    let from_lb = aws_sdk_ec2::types::IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(30080)
+        .to_port(30080)
+        .user_id_group_pairs(
+            aws_sdk_ec2::types::UserIdGroupPair::builder().group_id(lb_group.group_id().unwrap_or_default()).build(),
+        )
+        .build();
+    rt.block_on(ec2.authorize_security_group_ingress().group_id(&nodes_group).ip_permissions(from_lb).send())
+        .expect("the controller's rule on the nodes' group");
+    rt.block_on(
+        ec2.create_volume()
+            .availability_zone("us-east-1a")
+            .size(20)
+            .tag_specifications(owned(aws_sdk_ec2::types::ResourceType::Volume))
+            .send(),
+    )
+    .expect("a persistent volume");
 
     // Destroy: nothing with the cluster tag is left.
     let (code, out) = cluster::slipway(&moto, d, &[&["destroy", "-auto-approve", "-input=false"][..], &vars].concat());

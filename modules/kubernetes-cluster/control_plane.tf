@@ -70,12 +70,14 @@ resource "aws_autoscaling_group" "control_plane" {
   vpc_zone_identifier = [aws_subnet.zone[local.control_plane[count.index].subnet].id]
   target_group_arns   = [aws_lb_target_group.api.arn]
   health_check_type   = "EC2"
+  # Destroyed before the cleanup of what Kubernetes made, which waits for volumes to detach.
+  depends_on = [aws_kubernetes_cluster_cleanup.cluster]
   launch_template {
     id      = aws_launch_template.control_plane[count.index].id
     version = aws_launch_template.control_plane[count.index].latest_version
   }
   dynamic "tag" {
-    for_each = merge(local.tags, { Name = "${local.control_plane[count.index].name}.masters.${var.name}" })
+    for_each = merge(local.tags, { Name = "${local.control_plane[count.index].name}.masters.${var.name}", "k8s.io/role/control-plane" = "1" })
     content {
       key                 = tag.key
       value               = tag.value

@@ -9,6 +9,7 @@
 #   state_store.tf  the cluster spec and CA bundle in the S3 state store
 #   api.tf          the API's network load balancer and the api.<name> record
 #   control_plane.tf, nodes.tf  launch templates and Auto Scaling groups, cloud-init user data
+#   cleanup.tf      destroy removes what Kubernetes made in AWS (load balancers, volumes)
 #   outputs.tf      api_endpoint, kubeconfig, cluster_ca, node groups, network ids
 
 terraform {

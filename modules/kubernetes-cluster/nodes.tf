@@ -67,9 +67,9 @@ resource "aws_autoscaling_group" "nodes" {
     }
   }
   # An upgrade rolls the control plane before the nodes (kubelets may not be newer than it).
-  depends_on = [aws_autoscaling_group.control_plane]
+  depends_on = [aws_autoscaling_group.control_plane, aws_kubernetes_cluster_cleanup.cluster]
   dynamic "tag" {
-    for_each = merge(local.tags, { Name = "nodes.${var.name}" })
+    for_each = merge(local.tags, { Name = "nodes.${var.name}", "k8s.io/role/node" = "1" })
     content {
       key                 = tag.key
       value               = tag.value

@@ -3,6 +3,7 @@
 
 mod apply;
 mod backend;
+mod cluster;
 mod console;
 mod encryption;
 mod fmt;
@@ -54,6 +55,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::ForceUnlock(args) => force_unlock::run(&args),
         Command::Graph(args) => graph::run(&args),
         Command::Workspace(command) => workspace::run(&command),
+        Command::Cluster(command) => cluster::run(&command),
     }
 }
 

@@ -76,26 +76,30 @@ fn watch(
                 .set_auto_scaling_group_names(Some(groups.iter().map(|g| g.to_string()).collect()))
                 .send(),
         );
-        let instances: Vec<(String, String)> = described
+        let instances: Vec<(String, String, bool)> = described
             .map(|d| {
                 d.auto_scaling_groups()
                     .iter()
-                    .flat_map(|g| g.instances())
-                    .filter_map(|i| Some((i.instance_id()?.to_string(), i.availability_zone()?.to_string())))
+                    .flat_map(|g| {
+                        let control_plane = g.auto_scaling_group_name().is_some_and(|n| n.contains(".masters."));
+                        g.instances().iter().filter_map(move |i| {
+                            Some((i.instance_id()?.to_string(), i.availability_zone()?.to_string(), control_plane))
+                        })
+                    })
                     .collect()
             })
             .unwrap_or_default();
-        for (id, zone) in instances {
+        for (id, zone, control_plane) in instances {
             let polls = age.entry(id.clone()).or_insert(0);
             if *polls == 0 {
                 seen.registered.push(id.clone());
-                register(api, &id, &zone);
+                register(api, &id, &zone, control_plane);
             }
             *polls += 1;
             let position = seen.registered.iter().position(|r| *r == id).unwrap_or(0);
             let held = behaviour.never_ready.contains(&id) || behaviour.ready_limit.is_some_and(|l| position >= l);
             if *polls == 4 && !held {
-                ready(api, &id, &zone);
+                ready(api, &id, &zone, control_plane);
             }
         }
         let cordoned = api
@@ -109,10 +113,14 @@ fn watch(
     seen
 }
 
-fn node(instance: &str, zone: &str, ready: bool) -> serde_json::Value {
+fn node(instance: &str, zone: &str, ready: bool, control_plane: bool) -> serde_json::Value {
+    let mut labels = json!({"topology.kubernetes.io/zone": zone});
+    if control_plane {
+        labels["node-role.kubernetes.io/control-plane"] = json!("");
+    }
     json!({
         "apiVersion": "v1", "kind": "Node",
-        "metadata": {"name": node_name(instance), "labels": {"topology.kubernetes.io/zone": zone}},
+        "metadata": {"name": node_name(instance), "labels": labels},
         "spec": {"providerID": format!("aws:///{zone}/{instance}")},
         "status": {"conditions": [{"type": "Ready", "status": if ready { "True" } else { "False" },
                                    "reason": if ready { "KubeletReady" } else { "KubeletNotReady" }}]}
@@ -120,13 +128,13 @@ fn node(instance: &str, zone: &str, ready: bool) -> serde_json::Value {
 }
 
 /// The kubelet registers its node (NotReady until the CNI is up) and the scheduler places a web
-/// pod and the CNI's DaemonSet pod on it.
-fn register(api: &ApiServer, instance: &str, zone: &str) {
+/// pod and the CNI's DaemonSet pod on it; a control-plane node runs kubeadm's static pods.
+fn register(api: &ApiServer, instance: &str, zone: &str, control_plane: bool) {
     let name = node_name(instance);
     if api.get("v1", "Node", "", &name).is_some() {
         return; // registered during an earlier apply
     }
-    let _ = api.apply_as("kubelet", node(instance, zone, false), true);
+    let _ = api.apply_as("kubelet", node(instance, zone, false, control_plane), true);
     let short = instance.trim_start_matches("i-");
     let pod = |namespace: &str, pod_name: String, owner: &str| {
         json!({
@@ -138,8 +146,22 @@ fn register(api: &ApiServer, instance: &str, zone: &str) {
     };
     let _ = api.apply_as("kube-scheduler", pod("default", format!("web-{short}"), "ReplicaSet"), true);
     let _ = api.apply_as("kube-scheduler", pod("kube-system", format!("flannel-{short}"), "DaemonSet"), true);
+    if control_plane {
+        for component in ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"] {
+            let static_pod = json!({
+                "apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": format!("{component}-{name}"), "namespace": "kube-system",
+                             "labels": {"component": component, "tier": "control-plane"},
+                             "annotations": {"kubernetes.io/config.mirror": "mirror"}},
+                "spec": {"nodeName": name, "priorityClassName": "system-node-critical",
+                         "containers": [{"name": component, "image": format!("registry.k8s.io/{component}:v1.31.4")}]},
+                "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}
+            });
+            let _ = api.apply_as("kubelet", static_pod, true);
+        }
+    }
 }
 
-fn ready(api: &ApiServer, instance: &str, zone: &str) {
-    let _ = api.apply_as("kubelet", node(instance, zone, true), true);
+fn ready(api: &ApiServer, instance: &str, zone: &str, control_plane: bool) {
+    let _ = api.apply_as("kubelet", node(instance, zone, true, control_plane), true);
 }

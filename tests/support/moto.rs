@@ -143,6 +143,17 @@ impl Moto {
         aws_sdk_elasticloadbalancingv2::Client::from_conf(config)
     }
 
+    /// A classic Elastic Load Balancing client of the emulator (what Kubernetes makes by default).
+    pub fn elb(&self) -> aws_sdk_elasticloadbalancing::Client {
+        let config = aws_sdk_elasticloadbalancing::config::Builder::new()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(&self.url)
+            .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
+            .build();
+        aws_sdk_elasticloadbalancing::Client::from_conf(config)
+    }
+
     /// An IAM client of the emulator.
     pub fn iam(&self) -> aws_sdk_iam::Client {
         let config = aws_sdk_iam::config::Builder::new()
@@ -220,6 +231,7 @@ impl Moto {
   endpoints {{
     autoscaling = "{url}"
     ec2         = "{url}"
+    elb         = "{url}"
     elbv2       = "{url}"
     iam         = "{url}"
     route53     = "{url}"

@@ -13,7 +13,7 @@ use slipway_core::schema::{AttributeSchema, BlockSchema, Nesting};
 use slipway_core::{Diagnostic, Type, Value};
 
 /// The services whose endpoint `endpoints { ... }` can set, by the argument's name.
-pub const SERVICES: [&str; 8] = ["autoscaling", "ec2", "elbv2", "iam", "route53", "s3", "sso", "sts"];
+pub const SERVICES: [&str; 9] = ["autoscaling", "ec2", "elb", "elbv2", "iam", "route53", "s3", "sso", "sts"];
 
 pub fn provider_block() -> BlockSchema {
     let mut endpoints = BlockSchema::new();

@@ -24,6 +24,8 @@ pub struct Clients {
     pub sts: aws_sdk_sts::Client,
     pub autoscaling: aws_sdk_autoscaling::Client,
     pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    /// Classic load balancers: only those Kubernetes made, removed by aws_kubernetes_cluster_cleanup.
+    pub elb: aws_sdk_elasticloadbalancing::Client,
     pub iam: aws_sdk_iam::Client,
     pub route53: aws_sdk_route53::Client,
     pub s3: aws_sdk_s3::Client,
@@ -58,6 +60,7 @@ impl Clients {
             sts: client!(aws_sdk_sts, "sts"),
             autoscaling: client!(aws_sdk_autoscaling, "autoscaling"),
             elbv2: client!(aws_sdk_elasticloadbalancingv2, "elbv2"),
+            elb: client!(aws_sdk_elasticloadbalancing, "elb"),
             iam: client!(aws_sdk_iam, "iam"),
             route53: client!(aws_sdk_route53, "route53"),
             s3,

@@ -19,6 +19,7 @@ use slipway_core::{Diagnostic, Value};
 
 mod autoscaling_group;
 pub mod backend_s3;
+mod cluster_cleanup;
 mod config;
 mod data;
 mod eip;
@@ -103,6 +104,7 @@ impl AwsProvider {
             Box::new(instance::AwsInstance),
             Box::new(launch_template::AwsLaunchTemplate),
             Box::new(autoscaling_group::AwsAutoscalingGroup),
+            Box::new(cluster_cleanup::AwsKubernetesClusterCleanup),
             Box::new(lb::AwsLb),
             Box::new(lb_target_group::AwsLbTargetGroup),
             Box::new(lb_listener::AwsLbListener),

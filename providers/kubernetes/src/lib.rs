@@ -26,6 +26,7 @@ mod cluster;
 mod config;
 mod managed;
 mod manifest;
+pub mod validate;
 mod wait;
 
 use cluster::{ApiFailure, Cluster, ObjectRef};

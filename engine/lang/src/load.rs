@@ -1000,6 +1000,16 @@ pub fn literal_string(expr: &Expression) -> Option<String> {
             _ if t.is_empty() => Some(String::new()),
             _ => None,
         },
+        // A heredoc without interpolation or directives is a literal too, as in Terraform
+        // (`description = <<-EOT ... EOT`); hcl-edit has already removed `<<-`'s indentation.
+        Expression::HeredocTemplate(h) => h
+            .template
+            .iter()
+            .map(|element| match element {
+                hcl_edit::template::Element::Literal(l) => Some(l.value().as_str()),
+                _ => None,
+            })
+            .collect::<Option<String>>(),
         _ => None,
     }
 }
@@ -1050,5 +1060,16 @@ mod tests {
         assert_eq!(d.summary, "Invalid syntax");
         let subject = d.subject.as_ref().expect("a subject");
         assert_eq!((subject.start.line, subject.start.column), (2, 11));
+    }
+
+    #[test]
+    fn a_heredoc_without_interpolation_is_a_literal_description() {
+        let mut sources = Sources::new();
+        let text = "variable \"a\" {\n  description = <<-EOT\n    Two lines\n    of text.\n  EOT\n}\n\nvariable \"b\" {\n  description = <<-EOT\n    ${var.a}\n  EOT\n}\n";
+        let (module, diags) = load_source("main.tf", text, &mut sources);
+        let errors: Vec<&str> = diags.iter().map(|d| d.detail.as_str()).collect();
+        assert_eq!(errors, ["The description must be a literal string, without references or interpolation."]);
+        let a = module.variables.get("a").and_then(|v| v.description.clone());
+        assert_eq!(a.as_deref(), Some("Two lines\nof text.\n"));
     }
 }

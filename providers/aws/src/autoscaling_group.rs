@@ -246,6 +246,11 @@ impl Resource for AwsAutoscalingGroup {
         if let Some(roll) = roll {
             roll.run(c, &name, instance_refresh::capacity_timeout(planned)).await?;
             instance_refresh::clear_pending(c, &name).await?;
+        } else if changed("launch_template") {
+            // A roll left unfinished whose instance_refresh block was then removed: the mark
+            // would make every refresh report the old version. (Deleting a tag that is not
+            // there succeeds.)
+            instance_refresh::clear_pending(c, &name).await?;
         }
         read_one(c, &name, planned).await
     }

@@ -124,13 +124,18 @@ async fn delete_network_load_balancers(c: &Clients, vpc: &str, cluster_tag: &str
             .await
             .map_err(|e| aws_error("DeleteLoadBalancer", arn, &e))?;
         // The cloud controller manager's target groups are its own too (tagged alike).
+        // A target group stays in use until its load balancer's listeners are gone: retried.
         for group in elbv2_made(c, &groups, cluster_tag).await? {
-            c.elbv2
-                .delete_target_group()
-                .target_group_arn(&group)
-                .send()
-                .await
-                .map_err(|e| aws_error("DeleteTargetGroup", &group, &e))?;
+            let deadline = tokio::time::Instant::now() + WAIT;
+            loop {
+                match c.elbv2.delete_target_group().target_group_arn(&group).send().await {
+                    Ok(_) => break,
+                    Err(e) if e.code() == Some("ResourceInUse") && tokio::time::Instant::now() < deadline => {
+                        tokio::time::sleep(Duration::from_secs(2)).await;
+                    }
+                    Err(e) => return Err(aws_error("DeleteTargetGroup", &group, &e)),
+                }
+            }
         }
     }
     Ok(())

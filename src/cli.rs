@@ -375,6 +375,10 @@ pub struct ApplyArgs {
     /// Apply without asking for confirmation.
     #[arg(long)]
     pub auto_approve: bool,
+    /// After the apply, wait until the Kubernetes cluster it made validates (as slipway cluster
+    /// validate -wait), up to this long (15m when no duration is given).
+    #[arg(long, value_name = "DURATION", num_args = 0..=1, require_equals = true, default_missing_value = "15m")]
+    pub wait_ready: Option<String>,
     /// A plan saved with plan -out: apply exactly that.
     pub plan_file: Option<PathBuf>,
 }

@@ -380,6 +380,17 @@ fn the_cluster_is_applied_read_back_converged_scaled_rolled_and_destroyed() {
     assert!(out.contains("Node did not have enough Ready nodes: 2 vs 3"), "{out}");
     assert!(out.contains("Validation failed"), "{out}");
 
+    // apply -wait-ready: nothing to change, then validation again every 10 s until the node is
+    // Ready again (its kubelet, slow, reports Ready some ten seconds after it is seen).
+    let wait_vars = [&["apply", "-auto-approve", "-input=false", "-wait-ready=60s"][..], &vars].concat();
+    let slow = Behaviour { late: [after[0].clone()].into(), ..Behaviour::default() };
+    let ((code, out), _) = kubelets::serving(&moto, &api, &all_groups, slow, || cluster::slipway(&moto, d, &wait_vars));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("No changes."), "{out}");
+    assert!(out.contains(&format!("Validation failed: node {sick:?} is not ready")), "{out}");
+    assert!(out.contains("retrying in 10s"), "{out}");
+    assert!(out.contains(&format!("Your cluster {NAME} is ready")), "{out}");
+
     // What Kubernetes would make by itself (a LoadBalancer Service's security group, opened on
     // the nodes' group; a PersistentVolume's volume), tagged for the cluster behind slipway's
     // back: destroy removes it too, before the network.

@@ -73,7 +73,14 @@ pub fn run(args: &ApplyArgs, kind: Kind) -> ExitCode {
     };
     let code = apply_with_lock(&session, args, &flags, saved, kind);
     session.store.release(lock);
-    code
+    match &args.wait_ready {
+        Some(wait) if kind == Kind::Apply && code == ExitCode::SUCCESS => {
+            drop(session);
+            outln!("");
+            super::cluster::wait_ready(wait)
+        }
+        _ => code,
+    }
 }
 
 fn apply_with_lock(

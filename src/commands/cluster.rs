@@ -26,6 +26,22 @@ pub fn run(command: &ClusterCommand) -> ExitCode {
     }
 }
 
+/// `apply -wait-ready=DURATION`: the validation `cluster validate -wait=DURATION` does, with
+/// the kubeconfig of the `kubeconfig` output.
+pub fn wait_ready(wait: &str) -> ExitCode {
+    let args = ClusterValidateArgs {
+        kubeconfig_output: "kubeconfig".into(),
+        kubeconfig: None,
+        server: None,
+        wait: Some(wait.to_string()),
+        no_color: false,
+    };
+    match validate_cluster(&args) {
+        Ok(code) => code,
+        Err(message) => fail(&message),
+    }
+}
+
 fn validate_cluster(args: &ClusterValidateArgs) -> Result<ExitCode, String> {
     let wait = args.wait.as_deref().map(parse_duration).transpose()?.unwrap_or(Duration::ZERO);
     let store = StateStore::open()?;

@@ -69,8 +69,9 @@ output "discovery_token_ca_cert_hash" {{
   value = module.cluster.discovery_token_ca_cert_hash
 }}
 
+# The admin kubeconfig; with kube_api_url, pointing there (what apply -wait-ready validates).
 output "kubeconfig" {{
-  value     = module.cluster.kubeconfig
+  value     = replace(module.cluster.kubeconfig, module.cluster.api_endpoint, coalesce(var.kube_api_url, module.cluster.api_endpoint))
   sensitive = true
 }}
 

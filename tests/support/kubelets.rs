@@ -28,6 +28,8 @@ pub struct Seen {
 pub struct Behaviour {
     /// Instances that register but never become Ready (a node that fails to join).
     pub never_ready: BTreeSet<String>,
+    /// Instances that become Ready only after about ten seconds (a slow kubelet).
+    pub late: BTreeSet<String>,
     /// Instances never become Ready either from the one at this position on, counting every
     /// instance seen since `serving` began (those running already first).
     pub ready_limit: Option<usize>,
@@ -98,7 +100,8 @@ fn watch(
             *polls += 1;
             let position = seen.registered.iter().position(|r| *r == id).unwrap_or(0);
             let held = behaviour.never_ready.contains(&id) || behaviour.ready_limit.is_some_and(|l| position >= l);
-            if *polls == 4 && !held {
+            let ready_at = if behaviour.late.contains(&id) { 100 } else { 4 };
+            if *polls == ready_at && !held {
                 ready(api, &id, &zone, control_plane);
             }
         }

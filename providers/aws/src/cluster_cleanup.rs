@@ -16,11 +16,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, IpPermission, UserIdGroupPair, VolumeState};
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use slipway_core::schema::{AttributeSchema, BlockSchema};
 use slipway_core::{Diagnostic, Type, Value};
 
-use crate::kit::{Clients, OWNER_TAG, aws_error, required_str};
+use crate::kit::{Clients, OWNER_TAG, aws_error, delete_while_busy, required_str};
 use crate::resource::Resource;
 
 pub struct AwsKubernetesClusterCleanup;
@@ -126,16 +125,10 @@ async fn delete_network_load_balancers(c: &Clients, vpc: &str, cluster_tag: &str
         // The cloud controller manager's target groups are its own too (tagged alike).
         // A target group stays in use until its load balancer's listeners are gone: retried.
         for group in elbv2_made(c, &groups, cluster_tag).await? {
-            let deadline = tokio::time::Instant::now() + WAIT;
-            loop {
-                match c.elbv2.delete_target_group().target_group_arn(&group).send().await {
-                    Ok(_) => break,
-                    Err(e) if e.code() == Some("ResourceInUse") && tokio::time::Instant::now() < deadline => {
-                        tokio::time::sleep(Duration::from_secs(2)).await;
-                    }
-                    Err(e) => return Err(aws_error("DeleteTargetGroup", &group, &e)),
-                }
-            }
+            delete_while_busy("DeleteTargetGroup", &group, "ResourceInUse", WAIT, || {
+                c.elbv2.delete_target_group().target_group_arn(&group).send()
+            })
+            .await?;
         }
     }
     Ok(())
@@ -307,17 +300,11 @@ async fn delete_security_groups(c: &Clients, vpc: &str, cluster_tag: &str) -> Re
             .await
             .map_err(|e| aws_error("RevokeSecurityGroupIngress", &group, &e))?;
     }
-    let deadline = tokio::time::Instant::now() + WAIT;
     for group in &made {
-        loop {
-            match c.ec2.delete_security_group().group_id(group).send().await {
-                Ok(_) => break,
-                Err(e) if e.code() == Some("DependencyViolation") && tokio::time::Instant::now() < deadline => {
-                    tokio::time::sleep(Duration::from_secs(2)).await;
-                }
-                Err(e) => return Err(aws_error("DeleteSecurityGroup", group, &e)),
-            }
-        }
+        delete_while_busy("DeleteSecurityGroup", group, "DependencyViolation", WAIT, || {
+            c.ec2.delete_security_group().group_id(group).send()
+        })
+        .await?;
     }
     Ok(())
 }

@@ -167,25 +167,43 @@ where
 /// Deletes with `delete`, treating "not found" as done and retrying `DependencyViolation` with
 /// backoff for about half a minute: what used the object can take a moment to let go of it
 /// after its own deletion.
-pub async fn delete_when_free<T, E, F, Fut>(operation: &str, id: &str, mut delete: F) -> Result<(), Diagnostic>
+pub async fn delete_when_free<T, E, F, Fut>(operation: &str, id: &str, delete: F) -> Result<(), Diagnostic>
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, E>>,
 {
+    delete_while_busy(operation, id, "DependencyViolation", Duration::from_secs(30), delete).await
+}
+
+/// Deletes with `delete`, treating "not found" as done and retrying with backoff (up to 5 s
+/// between tries) while AWS answers with error code `busy` (the object is still used by
+/// something that is going away), for up to `budget`.
+pub async fn delete_while_busy<T, E, F, Fut>(
+    operation: &str,
+    id: &str,
+    busy: &str,
+    budget: Duration,
+    mut delete: F,
+) -> Result<(), Diagnostic>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let deadline = tokio::time::Instant::now() + budget;
     let mut delay = Duration::from_millis(500);
-    for attempt in 0.. {
+    loop {
         match delete().await {
             Ok(_) => return Ok(()),
             Err(e) if is_not_found(&e) => return Ok(()),
-            Err(e) if attempt < 8 && e.code() == Some("DependencyViolation") => {
+            Err(e) if e.code() == Some(busy) && tokio::time::Instant::now() + delay < deadline => {
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(5));
             }
             Err(e) => return Err(aws_error(operation, id, &e)),
         }
     }
-    Ok(())
 }
 
 /// The tags an object should have: the provider's `default_tags` overridden by its own `tags`.

@@ -10,7 +10,8 @@
 
 mod support;
 
-use aws_sdk_ec2::types::{Filter, IpPermission, ResourceType, Tag, TagSpecification, UserIdGroupPair};
+use aws_sdk_ec2::types::Filter;
+use support::kubernetes_made;
 use support::moto::Moto;
 use support::{rt, slipway};
 
@@ -78,33 +79,7 @@ fn destroy_removes_what_kubernetes_made_before_the_network() {
     // What the cloud controller manager and the CSI driver would make.
     let rt = rt();
     let ec2 = moto.ec2();
-    let tagged = |kind: ResourceType| {
-        TagSpecification::builder()
-            .resource_type(kind)
-            .tags(Tag::builder().key(CLUSTER_TAG).value("owned").build())
-            .build()
-    };
-    let lb_group = rt
-        .block_on(
-            ec2.create_security_group()
-                .group_name("k8s-elb-a1b2c3")
-                .description("Security group for Kubernetes ELB a1b2c3 (default/web)")
-                .vpc_id(&vpc)
-                .tag_specifications(tagged(ResourceType::SecurityGroup))
-                .send(),
-        )
-        .expect("lb group")
-        .group_id()
-        .expect("group id")
-        .to_string();
-    let from_lb = IpPermission::builder()
-        .ip_protocol("tcp")
-        .from_port(30080)
-        .to_port(30080)
-        .user_id_group_pairs(UserIdGroupPair::builder().group_id(&lb_group).build())
-        .build();
-    rt.block_on(ec2.authorize_security_group_ingress().group_id(&nodes_group).ip_permissions(from_lb).send())
-        .expect("rule from the load balancer");
+    let lb_group = kubernetes_made::load_balancer_group(&moto, &vpc, &nodes_group, CLUSTER_TAG);
     let classic = moto.elb();
     rt.block_on(
         classic
@@ -172,36 +147,9 @@ fn destroy_removes_what_kubernetes_made_before_the_network() {
             .send(),
     )
     .expect("listener");
-    let volume = rt
-        .block_on(
-            ec2.create_volume()
-                .availability_zone("us-east-1a")
-                .size(10)
-                .tag_specifications(tagged(ResourceType::Volume))
-                .send(),
-        )
-        .expect("volume")
-        .volume_id()
-        .expect("volume id")
-        .to_string();
-    // Another cluster's volume, and an untagged one: not this cluster's to delete.
-    let other = rt
-        .block_on(
-            ec2.create_volume()
-                .availability_zone("us-east-1a")
-                .size(10)
-                .tag_specifications(
-                    TagSpecification::builder()
-                        .resource_type(ResourceType::Volume)
-                        .tags(Tag::builder().key("kubernetes.io/cluster/other.k8s.local").value("owned").build())
-                        .build(),
-                )
-                .send(),
-        )
-        .expect("other volume")
-        .volume_id()
-        .expect("volume id")
-        .to_string();
+    let volume = kubernetes_made::volume(&moto, CLUSTER_TAG);
+    // Another cluster's volume: not this cluster's to delete.
+    let other = kubernetes_made::volume(&moto, "kubernetes.io/cluster/other.k8s.local");
 
     // Nothing Kubernetes made shows in a plan: it is not slipway's to manage.
     let (code, out) = slipway(d, &["plan", "-detailed-exitcode"]);

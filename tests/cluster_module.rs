@@ -16,6 +16,7 @@ use aws_sdk_ec2::types::Filter;
 use slipway_test_kube_apiserver::ApiServer;
 use support::cluster::{self, BUCKET, NAME};
 use support::kubelets::{self, Behaviour};
+use support::kubernetes_made;
 use support::moto::Moto;
 use support::rt;
 
@@ -394,22 +395,6 @@ fn the_cluster_is_applied_read_back_converged_scaled_rolled_and_destroyed() {
     // What Kubernetes would make by itself (a LoadBalancer Service's security group, opened on
     // the nodes' group; a PersistentVolume's volume), tagged for the cluster behind slipway's
     // back: destroy removes it too, before the network.
-    let owned = |kind: aws_sdk_ec2::types::ResourceType| {
-        aws_sdk_ec2::types::TagSpecification::builder()
-            .resource_type(kind)
-            .tags(aws_sdk_ec2::types::Tag::builder().key(CLUSTER_TAG).value("owned").build())
-            .build()
-    };
-    let lb_group = rt
-        .block_on(
-            ec2.create_security_group()
-                .group_name("k8s-elb-a1b2c3")
-                .description("Security group for Kubernetes ELB a1b2c3 (default/web)")
-                .vpc_id(&vpc_id)
-                .tag_specifications(owned(aws_sdk_ec2::types::ResourceType::SecurityGroup))
-                .send(),
-        )
-        .expect("lb group");
     let nodes_group = rt
         .block_on(
             ec2.describe_security_groups()
@@ -418,24 +403,8 @@ fn the_cluster_is_applied_read_back_converged_scaled_rolled_and_destroyed() {
         )
         .expect("nodes group");
     let nodes_group = nodes_group.security_groups()[0].group_id().expect("nodes group id").to_string();
-    let from_lb = aws_sdk_ec2::types::IpPermission::builder()
-        .ip_protocol("tcp")
-        .from_port(30080)
-        .to_port(30080)
-        .user_id_group_pairs(
-            aws_sdk_ec2::types::UserIdGroupPair::builder().group_id(lb_group.group_id().unwrap_or_default()).build(),
-        )
-        .build();
-    rt.block_on(ec2.authorize_security_group_ingress().group_id(&nodes_group).ip_permissions(from_lb).send())
-        .expect("the controller's rule on the nodes' group");
-    rt.block_on(
-        ec2.create_volume()
-            .availability_zone("us-east-1a")
-            .size(20)
-            .tag_specifications(owned(aws_sdk_ec2::types::ResourceType::Volume))
-            .send(),
-    )
-    .expect("a persistent volume");
+    kubernetes_made::load_balancer_group(&moto, &vpc_id, &nodes_group, CLUSTER_TAG);
+    kubernetes_made::volume(&moto, CLUSTER_TAG);
 
     // Destroy: nothing with the cluster tag is left.
     let (code, out) = cluster::slipway(&moto, d, &[&["destroy", "-auto-approve", "-input=false"][..], &vars].concat());

@@ -6,6 +6,7 @@
 pub mod cable;
 pub mod cluster;
 pub mod kubelets;
+pub mod kubernetes_made;
 pub mod moto;
 
 use std::path::Path;

@@ -22,6 +22,7 @@ pub mod backend_s3;
 mod cluster_cleanup;
 mod config;
 mod data;
+mod ebs_volume;
 mod eip;
 mod elbv2_kit;
 mod iam_attachment;
@@ -97,6 +98,7 @@ impl AwsProvider {
             Box::new(route_table::AwsRoute),
             Box::new(route_table::AwsRouteTableAssociation),
             Box::new(eip::AwsEip),
+            Box::new(ebs_volume::AwsEbsVolume),
             Box::new(security_group::AwsSecurityGroup),
             Box::new(security_group_rule::AwsSecurityGroupRule::INGRESS),
             Box::new(security_group_rule::AwsSecurityGroupRule::EGRESS),

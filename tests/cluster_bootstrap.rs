@@ -47,11 +47,14 @@ fn written_files(cloud_config: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Checks one user data document: the cloud-config schema, shellcheck on every script, and
-/// the EC2 limit of 16 KiB.
-fn check_user_data(label: &str, user_data: &str, work: &Path) {
+/// Checks one user data document (base64, as EC2 has it): the EC2 limit of 16 KiB (of what EC2
+/// stores, compressed or not), the cloud-config schema, shellcheck on every script; the text.
+fn check_user_data(label: &str, b64: &str, work: &Path) -> String {
+    let stored = base64::engine::general_purpose::STANDARD.decode(b64).expect("base64 user data").len();
+    assert!(stored < 16 * 1024, "{label}: {stored} bytes, over EC2's 16 KiB user-data limit");
+    let user_data = decode(b64);
+    let user_data = user_data.as_str();
     assert!(user_data.starts_with("#cloud-config\n"), "{label}: {user_data}");
-    assert!(user_data.len() < 16 * 1024, "{label}: {} bytes, over EC2's 16 KiB user-data limit", user_data.len());
     let file = work.join(format!("{}.yaml", label.replace(['/', ' ', '.'], "_")));
     std::fs::write(&file, user_data).expect("write user data");
     let (ok, out) = run("cloud-init", &["schema", "--config-file", &file.to_string_lossy()], "cloud-init");
@@ -68,10 +71,18 @@ fn check_user_data(label: &str, user_data: &str, work: &Path) {
         assert!(ok, "{label}: shellcheck {path}:\n{out}\n{content}");
     }
     assert!(scripts >= 1, "{label}: no bootstrap script in the user data");
+    user_data.to_string()
 }
 
+/// Base64, then gunzipped when it is gzip (the control plane's user data, as cloud-init reads it).
 fn decode(b64: &str) -> String {
     let bytes = base64::engine::general_purpose::STANDARD.decode(b64).expect("base64 user data");
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text)
+            .expect("gzip user data");
+        return text;
+    }
     String::from_utf8(bytes).expect("UTF-8 user data")
 }
 
@@ -105,8 +116,7 @@ fn every_generated_user_data_is_valid_cloud_config_with_clean_scripts_and_the_ri
             .block_on(ec2.describe_launch_template_versions().launch_template_name(&name).versions("$Latest").send())
             .expect("versions");
         let data = versions.launch_template_versions()[0].launch_template_data().expect("data");
-        let user_data = decode(data.user_data().expect("user data"));
-        check_user_data(&name, &user_data, work.path());
+        let user_data = check_user_data(&name, data.user_data().expect("user data"), work.path());
         by_template.insert(name, user_data);
     }
     assert_eq!(by_template.len(), 4, "{:?}", by_template.keys());
@@ -130,8 +140,8 @@ fn every_generated_user_data_is_valid_cloud_config_with_clean_scripts_and_the_ri
                     .send(),
             )
             .expect("user data attribute");
-        let user_data = decode(attribute.user_data().and_then(|u| u.value()).expect("instance user data"));
-        check_user_data(id, &user_data, work.path());
+        let encoded = attribute.user_data().and_then(|u| u.value()).expect("instance user data");
+        let user_data = check_user_data(id, encoded, work.path());
         assert!(by_template.values().any(|t| *t == user_data), "{id}: user data of none of the templates");
         launched += 1;
     }
@@ -146,7 +156,10 @@ fn every_generated_user_data_is_valid_cloud_config_with_clean_scripts_and_the_ri
     assert!(script.contains("kubeadm init --config /etc/kubernetes/kubeadm-init.yaml"), "{script}");
     assert!(script.contains("kubectl apply -f \"https://github.com/flannel-io/flannel/"), "{script}");
     assert!(script.contains("kubelet=1.31.4-*") && script.contains("pkgs.k8s.io/core:/stable:/v1.31/deb/"), "{script}");
-    assert!(!script.contains("kubeadm join"), "{script}");
+    // It makes the cluster, or carries on from its etcd volume's data when it replaces the one
+    // control-plane node, or joins the others when it replaces one of three.
+    assert!(script.contains("init_cluster --ignore-preflight-errors=DirAvailable--var-lib-etcd"), "{script}");
+    assert!(script.contains("join --control-plane"), "{script}");
     let second_script = &written_files(second)["/usr/local/sbin/slipway-bootstrap.sh"];
     assert!(second_script.contains("join --control-plane"), "{second_script}");
     let node_files = written_files(node);

@@ -156,6 +156,18 @@ fn the_cluster_is_applied_read_back_converged_scaled_rolled_and_destroyed() {
             .map(|(z, c)| (z.to_string(), c.to_string()))
             .collect();
     assert_eq!(layout, expected);
+    // etcd's volumes: one per control-plane node, in its zone (kops's etcd-main).
+    let volumes = etcd_volumes(&moto);
+    let placed: Vec<(&str, &str, i32)> =
+        volumes.iter().map(|(m, _, z, size)| (m.as_str(), z.as_str(), *size)).collect();
+    assert_eq!(
+        placed,
+        vec![
+            ("control-plane-us-east-1a", "us-east-1a", 20),
+            ("control-plane-us-east-1b", "us-east-1b", 20),
+            ("control-plane-us-east-1c", "us-east-1c", 20)
+        ]
+    );
     let gateways = rt
         .block_on(
             ec2.describe_internet_gateways()
@@ -310,7 +322,9 @@ fn the_cluster_is_applied_read_back_converged_scaled_rolled_and_destroyed() {
     let (code, out) =
         cluster::slipway(&moto, d, &[&["plan", "-detailed-exitcode", "-input=false"][..], &vars].concat());
     assert_eq!(code, 2, "{out}");
-    assert!(out.contains("Plan: 0 to add, 2 to change, 0 to destroy."), "{out}");
+    // The three control-plane groups change only where slipway reaches the API while it rolls.
+    assert!(out.contains("Plan: 0 to add, 5 to change, 0 to destroy."), "{out}");
+    assert_eq!(out.matches("-> \"http://127.0.0.1:").count(), 4, "{out}");
     assert!(out.contains("module.cluster.aws_launch_template.nodes will be updated in-place"), "{out}");
     assert!(out.contains("\"t3.medium\" -> \"t3.large\""), "{out}");
     assert!(out.contains("module.cluster.aws_autoscaling_group.nodes will be updated in-place"), "{out}");
@@ -349,13 +363,56 @@ fn the_cluster_is_applied_read_back_converged_scaled_rolled_and_destroyed() {
         cluster::slipway(&moto, d, &[&["plan", "-detailed-exitcode", "-input=false"][..], &vars].concat());
     assert_eq!(code, 0, "converged on the new size: {out}");
 
-    // kops validate cluster: every group's nodes Ready, the control plane's static pods running.
-    let all_groups: Vec<String> = ["us-east-1a", "us-east-1b", "us-east-1c"]
+    // A Kubernetes upgrade: every launch template gets a version with the new packages, and
+    // the control plane is rolled before the nodes, one node of the cluster at a time (the
+    // three control-plane groups one after another although the walk changes them at once).
+    let control_plane_groups: Vec<String> = ["us-east-1a", "us-east-1b", "us-east-1c"]
         .iter()
         .map(|z| format!("control-plane-{z}.masters.{NAME}"))
-        .chain([node_group.clone()])
         .collect();
+    let all_groups: Vec<String> = control_plane_groups.iter().cloned().chain([node_group.clone()]).collect();
     let all_groups: Vec<&str> = all_groups.iter().map(String::as_str).collect();
+    let upgraded = [&vars[..], &["-var", "kubernetes_version=1.32.0"]].concat();
+    let (code, out) =
+        cluster::slipway(&moto, d, &[&["plan", "-detailed-exitcode", "-input=false"][..], &upgraded].concat());
+    assert_eq!(code, 2, "{out}");
+    // Four launch templates, four groups, and the cluster spec in the state store.
+    assert!(out.contains("Plan: 0 to add, 9 to change, 0 to destroy."), "{out}");
+    assert!(out.contains("module.cluster.aws_s3_object.cluster_spec will be updated in-place"), "{out}");
+    for zone in ["us-east-1a", "us-east-1b", "us-east-1c"] {
+        let template = format!("module.cluster.aws_launch_template.control_plane[{}]", zone_index(zone));
+        assert!(out.contains(&format!("{template} will be updated in-place")), "{out}");
+    }
+    let control_plane_before: Vec<String> =
+        control_plane_groups.iter().flat_map(|g| group_instances(&moto, g)).collect();
+    let nodes_before = group_instances(&moto, &node_group);
+    let etcd_volumes_before = etcd_volumes(&moto);
+    let ((code, out), seen) = kubelets::serving(&moto, &api, &all_groups, Behaviour::default(), || {
+        cluster::slipway(&moto, d, &[&["apply", "-auto-approve", "-input=false"][..], &upgraded].concat())
+    });
+    assert_eq!(code, 0, "{out}");
+    let control_plane_after: Vec<String> =
+        control_plane_groups.iter().flat_map(|g| group_instances(&moto, g)).collect();
+    let nodes_after = group_instances(&moto, &node_group);
+    assert_eq!(control_plane_after.len(), 3);
+    assert!(
+        control_plane_after.iter().all(|id| !control_plane_before.contains(id)),
+        "every control-plane node replaced"
+    );
+    assert!(nodes_after.iter().all(|id| !nodes_before.contains(id)), "every node replaced");
+    let joined = |id: &String| seen.registered.iter().position(|r| r == id).expect("registered");
+    let last_control_plane = control_plane_after.iter().map(joined).max().expect("control plane");
+    let first_node = nodes_after.iter().map(joined).min().expect("nodes");
+    assert!(last_control_plane < first_node, "the control plane is upgraded before the nodes: {:?}", seen.registered);
+    assert_eq!(seen.most_cordoned_at_once, 1, "one node of the cluster at a time, whatever its group");
+    assert_eq!(etcd_volumes(&moto), etcd_volumes_before, "the same etcd volumes, for the replacements to attach");
+    let (code, out) =
+        cluster::slipway(&moto, d, &[&["plan", "-detailed-exitcode", "-input=false"][..], &upgraded].concat());
+    assert_eq!(code, 0, "converged on the new version: {out}");
+    let vars = upgraded;
+    let after = nodes_after;
+
+    // kops validate cluster: every group's nodes Ready, the control plane's static pods running.
     kubelets::serving(&moto, &api, &all_groups, Behaviour::default(), || {
         std::thread::sleep(std::time::Duration::from_millis(1500))
     });
@@ -423,6 +480,32 @@ fn the_cluster_is_applied_read_back_converged_scaled_rolled_and_destroyed() {
     assert!(listed.contents().is_empty(), "the state store is empty again");
     let records = rt.block_on(route53.list_resource_record_sets().hosted_zone_id(&zone_id).send()).expect("records");
     assert!(records.resource_record_sets().iter().all(|r| !r.name().starts_with("api.")), "no api record left");
+}
+
+/// The index of a zone's control-plane node in the module (one per zone, in order).
+fn zone_index(zone: &str) -> usize {
+    ["us-east-1a", "us-east-1b", "us-east-1c"].iter().position(|z| *z == zone).expect("a test zone")
+}
+
+/// The etcd volumes of the control plane: ID, zone and size, by node name.
+fn etcd_volumes(moto: &Moto) -> Vec<(String, String, String, i32)> {
+    let filter = Filter::builder().name("tag-key").values("k8s.io/etcd/main").build();
+    let out = rt().block_on(moto.ec2().describe_volumes().filters(filter).send()).expect("volumes");
+    let mut volumes: Vec<_> = out
+        .volumes()
+        .iter()
+        .map(|v| {
+            let member = v.tags().iter().find(|t| t.key() == Some("k8s.io/etcd/main")).and_then(|t| t.value());
+            (
+                member.unwrap_or_default().to_string(),
+                v.volume_id().unwrap_or_default().to_string(),
+                v.availability_zone().unwrap_or_default().to_string(),
+                v.size().unwrap_or_default(),
+            )
+        })
+        .collect();
+    volumes.sort();
+    volumes
 }
 
 /// The instances of Auto Scaling group `name`.

@@ -59,11 +59,11 @@ resource "aws_autoscaling_group" "nodes" {
     }
     # slipway's extension: drain through the API and wait for the new node to be Ready.
     kubernetes {
-      host                   = coalesce(var.rolling_update.api_url, local.api_endpoint)
-      cluster_ca_certificate = local.cluster_ca
-      client_certificate     = tls_locally_signed_cert.admin.cert_pem
-      client_key             = tls_private_key.admin.private_key_pem
-      timeout                = var.rolling_update.node_timeout
+      host                   = local.rolling_kubernetes.host
+      cluster_ca_certificate = local.rolling_kubernetes.cluster_ca_certificate
+      client_certificate     = local.rolling_kubernetes.client_certificate
+      client_key             = local.rolling_kubernetes.client_key
+      timeout                = local.rolling_kubernetes.timeout
     }
   }
   # An upgrade rolls the control plane before the nodes (kubelets may not be newer than it).

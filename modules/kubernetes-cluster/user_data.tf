@@ -4,12 +4,14 @@
 
 locals {
   template_vars = {
-    cluster_name       = var.name
-    kubernetes_version = local.version
-    minor_version      = local.minor_version
-    api_host           = local.api_host
-    discovery_hash     = local.discovery_hash
-    cni_manifest_url   = var.cni_manifest_url
+    cluster_name        = var.name
+    kubernetes_version  = local.version
+    minor_version       = local.minor_version
+    api_host            = local.api_host
+    discovery_hash      = local.discovery_hash
+    cni_manifest_url    = var.cni_manifest_url
+    control_plane_count = var.control_plane_count
+    etcd_volume_id      = ""
   }
 
   host_files = [
@@ -55,28 +57,39 @@ locals {
     },
   ]
 
-  bootstrap_script = {
-    for role in ["init", "control-plane", "node"] : role => {
+  # The control-plane scripts differ by role and by the etcd volume each node attaches.
+  control_plane_scripts = [
+    for i, cp in local.control_plane : {
       path        = "/usr/local/sbin/slipway-bootstrap.sh"
       permissions = "0700"
-      content     = templatefile("${path.module}/templates/bootstrap.sh.tftpl", merge(local.template_vars, { role = role }))
+      content = templatefile("${path.module}/templates/bootstrap.sh.tftpl", merge(local.template_vars, {
+        role           = i == 0 ? "init" : "control-plane"
+        etcd_volume_id = aws_ebs_volume.etcd[i].id
+      }))
     }
+  ]
+
+  node_script = {
+    path        = "/usr/local/sbin/slipway-bootstrap.sh"
+    permissions = "0700"
+    content     = templatefile("${path.module}/templates/bootstrap.sh.tftpl", merge(local.template_vars, { role = "node" }))
   }
 
   control_plane_user_data = [
     for i, cp in local.control_plane : templatefile("${path.module}/templates/cloud-config.yaml.tftpl", {
-      description = "${i == 0 ? "First control-plane node (kubeadm init)" : "Control-plane node (kubeadm join --control-plane)"} of ${var.name}"
+      description = "${i == 0 ? "First control-plane node (kubeadm init, or join when it replaces one of several)" : "Control-plane node (kubeadm join --control-plane)"} of ${var.name}"
       files = concat(
         local.host_files,
         local.pki_files,
-        i == 0 ? local.init_files : [local.token_file],
-        [local.bootstrap_script[i == 0 ? "init" : "control-plane"]],
+        # Every control-plane node may join: the first one when it replaces one of several.
+        i == 0 ? concat(local.init_files, [local.token_file]) : [local.token_file],
+        [local.control_plane_scripts[i]],
       )
     })
   ]
 
   node_user_data = templatefile("${path.module}/templates/cloud-config.yaml.tftpl", {
     description = "Node of ${var.name} (kubeadm join)"
-    files       = concat(local.host_files, [local.token_file, local.bootstrap_script["node"]])
+    files       = concat(local.host_files, [local.token_file, local.node_script])
   })
 }

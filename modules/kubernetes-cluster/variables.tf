@@ -115,6 +115,12 @@ variable "control_plane_volume_size" {
   default     = 64
 }
 
+variable "etcd_volume_size" {
+  description = "Size of each control-plane node's etcd volume, GiB (kops etcdMembers volumeSize; 20 as kops)."
+  type        = number
+  default     = 20
+}
+
 variable "image" {
   description = "AMI ID for every instance (kops --image). Null: the most recent Ubuntu LTS server image from Canonical, found with aws_ami."
   type        = string
@@ -155,13 +161,13 @@ variable "service_cidr" {
 }
 
 # How a new node size, image or Kubernetes version reaches the running nodes (kops
-# rolling-update): a share of the nodes at a time (min_healthy_percentage of the group stays in
+# rolling-update): the control-plane nodes first, one at a time, then a share of the nodes at a time (min_healthy_percentage of the group stays in
 # service; at least one node goes per step), each drained first, the next step only once the
 # replacements are Ready nodes (node_timeout each). slipway reaches the API server at api_url,
 # by default api_endpoint; set it when that address does not route from where slipway runs (an
 # SSH tunnel, a bastion, a private zone).
 variable "rolling_update" {
-  description = "How running nodes are rolled onto a new launch template: min_healthy_percentage (90), node_timeout (15m), api_url (default api_endpoint)."
+  description = "How running nodes are rolled onto a new launch template: min_healthy_percentage of the node group (90), node_timeout (15m), api_url (default api_endpoint)."
   type = object({
     min_healthy_percentage = optional(number, 90)
     node_timeout           = optional(string, "15m")

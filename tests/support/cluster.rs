@@ -35,6 +35,11 @@ variable "node_size" {{
   default = "t3.medium"
 }}
 
+variable "kubernetes_version" {{
+  type    = string
+  default = "1.31.4"
+}}
+
 # Where slipway reaches the API server while it rolls nodes: the test API server.
 variable "kube_api_url" {{
   type    = string
@@ -50,6 +55,7 @@ module "cluster" {{
   control_plane_size  = "t3.medium"
   node_count          = var.node_count
   node_size           = var.node_size
+  kubernetes_version  = var.kubernetes_version
   dns_zone            = "{ZONE}"
   ssh_public_key      = "{SSH_KEY}"
   admin_access        = ["203.0.113.0/24"]

@@ -92,7 +92,14 @@ impl Moto {
         let keys = rt.block_on(ec2.describe_key_pairs().filters(owner()).send()).expect("keys");
         found.extend(keys.key_pairs().iter().filter_map(|v| v.key_pair_id().map(str::to_string)));
         let volumes = rt.block_on(ec2.describe_volumes().filters(owner()).send()).expect("volumes");
-        found.extend(volumes.volumes().iter().filter_map(|v| v.volume_id().map(str::to_string)));
+        // Standalone volumes only: an instance's root volume carries its instance's owner tag.
+        found.extend(
+            volumes
+                .volumes()
+                .iter()
+                .filter(|v| v.attachments().is_empty())
+                .filter_map(|v| v.volume_id().map(str::to_string)),
+        );
         let templates = rt.block_on(ec2.describe_launch_templates().filters(owner()).send()).expect("templates");
         found.extend(templates.launch_templates().iter().filter_map(|v| v.launch_template_id().map(str::to_string)));
         let live = aws_sdk_ec2::types::Filter::builder()

@@ -12,8 +12,13 @@
 //! the tag `slipway:instance-refresh` (the template version it rolls away from) from before the
 //! group is changed until the last batch is in service, and while it does, refresh reports that
 //! version as the group's, so the next plan shows the template change again and apply resumes.
+//!
+//! Rolls of groups of one cluster (the same `kubernetes { host }`) run one after another, even
+//! when the apply walk changes the groups at once: a cluster's control-plane groups hold one
+//! instance each, and replacing two of three etcd members at once would lose etcd's quorum.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_sdk_autoscaling::types::{AutoScalingGroup, LifecycleState, Tag};
@@ -68,6 +73,22 @@ pub fn wanted(planned: &Value, changed: impl Fn(&str) -> bool) -> bool {
     let triggers = attr(&refresh, "triggers");
     changed("launch_template")
         || triggers.as_elements().unwrap_or_default().iter().filter_map(|t| t.as_str()).any(&changed)
+}
+
+/// One lock per cluster (by API host) that a roll holds from its first drain to its last
+/// replacement Ready: one node of a cluster is replaced at a time, whichever group it is in.
+#[derive(Debug, Default)]
+pub struct ClusterLocks(Mutex<BTreeMap<String, Arc<tokio::sync::Mutex<()>>>>);
+
+impl ClusterLocks {
+    async fn hold(&self, host: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            // Poisoned only if a thread panicked while inserting; the map is still whole.
+            let mut locks = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            locks.entry(host.to_string()).or_default().clone()
+        };
+        lock.lock_owned().await
+    }
 }
 
 /// What the `preferences` and `kubernetes` blocks ask for, checked before anything changes.
@@ -132,6 +153,14 @@ impl Roll {
     /// group's template version), batch by batch: drain their nodes, terminate them, wait for
     /// the group to be back at its desired capacity and the replacements' nodes to be Ready.
     pub async fn run(&self, c: &Clients, name: &str, capacity_timeout: Duration) -> Result<(), Diagnostic> {
+        let (cluster, _one_roll_at_a_time) = match &self.kubernetes {
+            Some(settings) => {
+                let host = configured_str(settings, "host").unwrap_or_default();
+                let guard = c.cluster_locks.hold(&host).await;
+                (Some(ClusterNodes::connect(settings, self.node_timeout).await?), Some(guard))
+            }
+            None => (None, None),
+        };
         let group = current(c, name).await?;
         let desired = i64::from(group.desired_capacity().unwrap_or(0));
         let target = group.launch_template().and_then(|t| t.version()).unwrap_or_default().to_string();
@@ -142,10 +171,6 @@ impl Roll {
             .filter(|i| !self.skip_matching || i.launch_template().and_then(|t| t.version()) != Some(target.as_str()))
             .filter_map(|i| i.instance_id().map(str::to_string))
             .collect();
-        let cluster = match &self.kubernetes {
-            Some(settings) => Some(ClusterNodes::connect(settings, self.node_timeout).await?),
-            None => None,
-        };
         let mut known: BTreeSet<String> =
             group.instances().iter().filter_map(|i| i.instance_id().map(str::to_string)).collect();
         for batch in originals.chunks(self.batch(desired)) {

@@ -31,6 +31,8 @@ pub struct Clients {
     pub s3: aws_sdk_s3::Client,
     /// The account the credentials belong to, when configure asked STS (see [`account_id`]).
     pub account_id: Option<String>,
+    /// Rolls of one cluster's groups, one at a time (see `instance_refresh`).
+    pub cluster_locks: std::sync::Arc<crate::instance_refresh::ClusterLocks>,
 }
 
 impl Clients {
@@ -65,6 +67,7 @@ impl Clients {
             route53: client!(aws_sdk_route53, "route53"),
             s3,
             account_id: None,
+            cluster_locks: Default::default(),
             settings,
         }
     }

@@ -21,6 +21,12 @@ pub(super) fn register(registry: &mut Registry) {
         base64encode,
     ));
     registry.add(Function::new(
+        "base64gzip",
+        vec![Param::new("str", Type::String)],
+        Returns::Fixed(|| Type::String),
+        base64gzip,
+    ));
+    registry.add(Function::new(
         "base64decode",
         // Marked so the error message can avoid echoing a sensitive input.
         vec![Param::new("str", Type::String).allow_marked()],
@@ -82,6 +88,19 @@ const GO_STD_BASE64: GeneralPurpose = GeneralPurpose::new(
 
 fn base64encode(args: &[Value], _: &FunctionContext<'_>) -> Result<Value, FunctionError> {
     Ok(Value::string(GO_STD_BASE64.encode(str_arg(args, 0)?)))
+}
+
+/// gzip, then base64, as Terraform's `base64gzip` (cloud-init takes gzipped user data as it is,
+/// which keeps a large one under EC2's 16 KiB). The header carries no time or name, so the same
+/// string always gives the same result and plans stay stable.
+fn base64gzip(args: &[Value], _: &FunctionContext<'_>) -> Result<Value, FunctionError> {
+    use std::io::Write as _;
+    let mut encoder = flate2::GzBuilder::new().mtime(0).write(Vec::new(), flate2::Compression::default());
+    let compressed = encoder
+        .write_all(str_arg(args, 0)?.as_bytes())
+        .and_then(|()| encoder.finish())
+        .map_err(|e| FunctionError::Call(format!("gzip failed: {e}")))?;
+    Ok(Value::string(GO_STD_BASE64.encode(compressed)))
 }
 
 fn base64decode(args: &[Value], _: &FunctionContext<'_>) -> Result<Value, FunctionError> {
@@ -598,6 +617,13 @@ mod tests {
     fn base64_round_trips_as_documented() {
         assert_eq!(ok("base64encode", vec![s("Hello World")]), s("SGVsbG8gV29ybGQ="));
         assert_eq!(ok("base64decode", vec![s("SGVsbG8gV29ybGQ=")]), s("Hello World"));
+        let zipped = ok("base64gzip", vec![s("Hello World")]);
+        assert_eq!(zipped, ok("base64gzip", vec![s("Hello World")]), "the same every time");
+        let bytes = GO_STD_BASE64.decode(zipped.as_str().unwrap_or_default()).unwrap_or_default();
+        assert_eq!(&bytes[..2], &[0x1f, 0x8b], "gzip magic");
+        let mut unzipped = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut unzipped).unwrap_or_default();
+        assert_eq!(unzipped, "Hello World");
         assert_eq!(ok("base64decode", vec![s("SGVsbG8g\nV29ybGQ=")]), s("Hello World"));
     }
 

@@ -192,3 +192,42 @@ fn an_interrupt_starts_nothing_new_and_saves_what_finished() {
     assert_eq!(planned.plan.counts().add, 8);
     assert_eq!(outcome.expect("applied").added, 8);
 }
+
+#[test]
+fn with_fewer_slots_than_ready_operations_the_longest_chain_starts_first() {
+    // `a` and `b` stand alone and come first in the plan; `x` heads a chain of three. With one
+    // slot, starting the leaves first would put both of them in front of the whole chain.
+    let config = r#"
+resource "test_thing" "a" {
+  name = "a"
+}
+
+resource "test_thing" "b" {
+  name = "b"
+}
+
+resource "test_thing" "x" {
+  name = "x"
+}
+
+resource "test_thing" "y" {
+  name  = "y"
+  value = test_thing.x.id
+}
+
+resource "test_thing" "z" {
+  name  = "z"
+  value = test_thing.y.id
+}
+"#;
+    let h = Harness::new(config);
+    let cancel = AtomicBool::new(false);
+    let recorder = Recorder::default();
+    let (_, outcome) = h.run_with(&options(PlanMode::Normal), walk(&recorder, 1, &cancel));
+    assert_eq!(outcome.expect("applied").added, 5);
+    let x = recorder.position("start x create");
+    assert_eq!(x, 0, "the head of the longest chain goes first: {:?}", recorder.events.lock().expect("lock"));
+    // Then y (a chain of two) ahead of the leaves, and the leaves in the plan's order.
+    assert!(recorder.position("start y create") < recorder.position("start a create"));
+    assert!(recorder.position("start a create") < recorder.position("start b create"));
+}

@@ -3,8 +3,12 @@
 //! never start while independent branches finish; every completed operation is in the journal
 //! before anything that depends on it starts (operations that finish together share one flush).
 //! On cancellation nothing new starts and what is in flight finishes and is saved.
+//! When more operations are ready than there are slots, those heading the longest chains of
+//! dependents start first (critical-path-first list scheduling), so a slot never goes to a leaf
+//! while the chain that decides the apply's length waits.
 
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -113,7 +117,10 @@ pub async fn apply(ctx: ApplyContext<'_, '_>) -> ApplyOutcome {
     let g = &graph.graph;
     let mut waiting: Vec<usize> =
         g.node_indices().map(|n| g.neighbors_directed(n, Direction::Incoming).count()).collect();
-    let mut ready: VecDeque<NodeIndex> = g.node_indices().filter(|n| waiting[n.index()] == 0).collect();
+    let mut ready = ReadyQueue::new(g);
+    for node in g.node_indices().filter(|n| waiting[n.index()] == 0) {
+        ready.push(node);
+    }
     let mut in_flight: FuturesUnordered<OpFuture> = FuturesUnordered::new();
     let mut started = 0usize;
     let mut running: std::collections::HashMap<NodeIndex, (ResourceInstanceAddr, Operation, Instant)> =
@@ -123,7 +130,7 @@ pub async fn apply(ctx: ApplyContext<'_, '_>) -> ApplyOutcome {
     let mut connections = Connections::default();
     loop {
         while in_flight.len() < parallelism && !cancel.load(Ordering::SeqCst) {
-            let Some(node) = ready.pop_front() else { break };
+            let Some(node) = ready.pop() else { break };
             let Some(&op) = g.node_weight(node) else { continue };
             let provider = &plan.changes[op.change].provider;
             if providers.is_deferred(provider) {
@@ -158,7 +165,9 @@ pub async fn apply(ctx: ApplyContext<'_, '_>) -> ApplyOutcome {
                 if !nodes.is_empty() {
                     hook.provider_ready(&addr, elapsed);
                 }
-                ready.extend(nodes);
+                for node in nodes {
+                    ready.push(node);
+                }
                 continue;
             }
             _ = ticks.tick() => {
@@ -197,7 +206,7 @@ pub async fn apply(ctx: ApplyContext<'_, '_>) -> ApplyOutcome {
             for next in g.neighbors_directed(node, Direction::Outgoing) {
                 waiting[next.index()] -= 1;
                 if waiting[next.index()] == 0 {
-                    ready.push_back(next);
+                    ready.push(next);
                 }
             }
         }
@@ -212,6 +221,41 @@ pub async fn apply(ctx: ApplyContext<'_, '_>) -> ApplyOutcome {
         state.state_mut().outputs.clear();
     }
     outcome
+}
+
+/// The operations whose dependencies have all succeeded, the one heading the longest chain of
+/// dependents first; among equals, the one that became ready first (the plan's order).
+struct ReadyQueue {
+    /// For each node, the number of operations on the longest path from it to the end of the
+    /// graph, itself included. Durations are unknown before running, so each counts as one.
+    chain: Vec<usize>,
+    heap: BinaryHeap<(usize, Reverse<u64>, NodeIndex)>,
+    pushed: u64,
+}
+
+impl ReadyQueue {
+    fn new(g: &petgraph::graph::DiGraph<Op, ()>) -> ReadyQueue {
+        let mut chain = vec![1usize; g.node_count()];
+        // The graph is acyclic (ExecutionGraph::build checks), so reverse topological order
+        // sees every dependent before what it depends on.
+        if let Ok(order) = petgraph::algo::toposort(g, None) {
+            for node in order.into_iter().rev() {
+                let longest_after =
+                    g.neighbors_directed(node, Direction::Outgoing).map(|next| chain[next.index()]).max().unwrap_or(0);
+                chain[node.index()] = 1 + longest_after;
+            }
+        }
+        ReadyQueue { chain, heap: BinaryHeap::new(), pushed: 0 }
+    }
+
+    fn push(&mut self, node: NodeIndex) {
+        self.heap.push((self.chain[node.index()], Reverse(self.pushed), node));
+        self.pushed += 1;
+    }
+
+    fn pop(&mut self) -> Option<NodeIndex> {
+        self.heap.pop().map(|(_, _, node)| node)
+    }
 }
 
 /// State entries that need no provider call: instances the plan leaves alone but whose saved

@@ -110,18 +110,18 @@ impl Resource for AwsEbsVolume {
             wanted.is_known() && !wanted.is_null() && wanted != attr(prior, name)
         };
         if ["size", "type", "iops", "throughput", "multi_attach_enabled"].into_iter().any(changed) {
-            let only = |name: &str| changed(name).then_some(());
+            // ModifyVolume changes what it is given: send only what differs.
+            let changed_i32 = |name: &str| if changed(name) { int32(planned, name) } else { Ok(None) };
+            let changed_str = |name: &str| changed(name).then(|| configured_str(planned, name)).flatten();
             c.ec2
                 .modify_volume()
                 .volume_id(&id)
-                .set_size(only("size").map(|()| int32(planned, "size")).transpose()?.flatten())
-                .set_volume_type(
-                    only("type").and_then(|()| configured_str(planned, "type")).map(|t| VolumeType::from(t.as_str())),
-                )
-                .set_iops(only("iops").map(|()| int32(planned, "iops")).transpose()?.flatten())
-                .set_throughput(only("throughput").map(|()| int32(planned, "throughput")).transpose()?.flatten())
+                .set_size(changed_i32("size")?)
+                .set_volume_type(changed_str("type").map(|t| VolumeType::from(t.as_str())))
+                .set_iops(changed_i32("iops")?)
+                .set_throughput(changed_i32("throughput")?)
                 .set_multi_attach_enabled(
-                    only("multi_attach_enabled").and_then(|()| configured_bool(planned, "multi_attach_enabled")),
+                    changed("multi_attach_enabled").then(|| configured_bool(planned, "multi_attach_enabled")).flatten(),
                 )
                 .send()
                 .await

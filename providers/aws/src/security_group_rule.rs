@@ -88,13 +88,15 @@ impl Resource for AwsSecurityGroupRule {
             let out = call.set_tag_specifications(tags).send().await;
             out.map_err(|e| aws_error(&operation, &group_id, &e))?.security_group_rules().to_vec()
         };
-        let id = created.first().and_then(|r| r.security_group_rule_id()).map(str::to_string).ok_or_else(|| {
+        // Authorize answers with the whole rule as Describe would (tags included), so it is
+        // not read again.
+        let rule = created.first().filter(|r| r.security_group_rule_id().is_some()).ok_or_else(|| {
             Diagnostic::error(
                 format!("{operation} returned no rule"),
                 format!("AWS authorized a rule in {group_id} but did not say which; look for it in the console and import it."),
             )
         })?;
-        self.describe_one(c, &id, planned).await
+        Ok(rule_value(c, rule, planned))
     }
 
     async fn update(&self, c: &Clients, prior: &Value, planned: &Value) -> Result<Value, Diagnostic> {

@@ -225,8 +225,10 @@ impl<'a> Evaluator<'a> {
     fn eval_conditional(&self, cond: &Expression, yes: &Expression, no: &Expression, locals: &Locals<'_>) -> Value {
         let condition = self.eval_in(cond, locals);
         let (condition, sensitive) = condition.unmark();
-        let yes_value = self.eval_in(yes, locals);
-        let no_value = self.eval_in(no, locals);
+        // As in HCL, only the chosen result's errors count, so that `length(l) > 0 ? l[0] : ""`
+        // is no error for an empty list; with the condition unknown, neither's does yet.
+        let (yes_value, yes_errors) = self.eval_apart(yes, locals);
+        let (no_value, no_errors) = self.eval_apart(no, locals);
         let result_type = match unify(&[yes_value.ty(), no_value.ty()]) {
             Some(t) => t,
             None => {
@@ -261,7 +263,8 @@ impl<'a> Evaluator<'a> {
                 );
             }
         };
-        let result = if chosen { yes_value } else { no_value };
+        let (result, errors) = if chosen { (yes_value, yes_errors) } else { (no_value, no_errors) };
+        self.diagnostics.borrow_mut().extend(errors);
         match convert(result, &result_type) {
             Ok(v) => v.with_sensitive(sensitive),
             Err(e) => self.error(
@@ -270,6 +273,15 @@ impl<'a> Evaluator<'a> {
                 e.to_string(),
             ),
         }
+    }
+
+    /// Evaluates `expr` and returns its evaluation errors instead of recording them (errors in
+    /// references are recorded all the same).
+    fn eval_apart(&self, expr: &Expression, locals: &Locals<'_>) -> (Value, Diagnostics) {
+        let before = std::mem::take(&mut *self.diagnostics.borrow_mut());
+        let value = self.eval_in(expr, locals);
+        let errors = std::mem::replace(&mut *self.diagnostics.borrow_mut(), before);
+        (value, errors)
     }
 
     fn eval_traversal(&self, expr: &Expression, locals: &Locals<'_>) -> Value {

@@ -131,10 +131,20 @@ fn a_new_template_version_rolls_the_nodes_one_at_a_time_and_a_stopped_roll_resum
 
     // A new instance type: the template gets version 2 and the group rolls onto it.
     write(d, config(&moto, &api, "t3.large", "30s"));
-    let (code, out) = slipway(d, &["plan", "-detailed-exitcode"]);
+    let (code, out) = slipway(d, &["plan", "-detailed-exitcode", "-markdown=plan.md"]);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("Plan: 0 to add, 2 to change, 0 to destroy."), "{out}");
     assert!(out.contains("aws_autoscaling_group.nodes will be updated in-place"), "{out}");
+    assert!(
+        out.contains("  # (its 2 instances will be replaced one at a time by instance_refresh, keeping 50% of the group in service; each node is drained first, and its replacement must be Ready in the cluster before the next batch)\n"),
+        "the plan says the group rolls: {out}"
+    );
+    // And so does its summary for a pull request, outside the details.
+    let summary = std::fs::read_to_string(d.join("plan.md")).expect("markdown summary");
+    assert!(
+        summary.contains("**Updated in place, and more:**\n\n- `aws_autoscaling_group.nodes`: its 2 instances will be replaced one at a time"),
+        "{summary}"
+    );
     let ((code, out), seen) =
         kubelets::serving(&moto, &api, &groups, Behaviour::default(), || slipway(d, &["apply", "-auto-approve"]));
     assert_eq!(code, 0, "{out}");

@@ -328,6 +328,13 @@ fn the_cluster_is_applied_read_back_converged_scaled_rolled_and_destroyed() {
     assert!(out.contains("module.cluster.aws_launch_template.nodes will be updated in-place"), "{out}");
     assert!(out.contains("\"t3.medium\" -> \"t3.large\""), "{out}");
     assert!(out.contains("module.cluster.aws_autoscaling_group.nodes will be updated in-place"), "{out}");
+    // The plan says which group rolls, and how: the nodes, not the control plane (its template
+    // does not change).
+    assert_eq!(out.matches("instances will be replaced one at a time by instance_refresh").count(), 1, "{out}");
+    assert!(
+        out.contains("module.cluster.aws_autoscaling_group.nodes will be updated in-place\n  # (its 3 instances will be replaced one at a time"),
+        "{out}"
+    );
     let node_group = format!("nodes.{NAME}");
     let before = group_instances(&moto, &node_group);
     let ((code, out), seen) = kubelets::serving(&moto, &api, &[node_group.as_str()], Behaviour::default(), || {

@@ -31,6 +31,7 @@ pub fn plan_to_markdown(plan: &Plan, schemas: &Schemas, limit: usize) -> String 
         let _ = writeln!(head, "> {line}\n");
     }
     dangerous(&mut head, &changes, limit);
+    noted(&mut head, &changes, limit);
 
     let footer_room = 200;
     let mut body = String::new();
@@ -110,6 +111,24 @@ fn dangerous(out: &mut String, changes: &[&ResourceChange], limit: usize) {
             _ => String::new(),
         };
         let _ = writeln!(out, "- `{}` {what}{why}", c.addr);
+    }
+}
+
+/// Updates that do more than their attributes show (a group whose instances roll), with the
+/// provider's words: a reviewer should not have to open the details to learn of them.
+fn noted(out: &mut String, changes: &[&ResourceChange], limit: usize) {
+    let noted: Vec<&&ResourceChange> = changes.iter().filter(|c| !c.notes.is_empty()).collect();
+    if noted.is_empty() {
+        return;
+    }
+    out.push_str("\n**Updated in place, and more:**\n\n");
+    let total = noted.len();
+    for (listed, c) in noted.into_iter().enumerate() {
+        if out.chars().count() + 300 > limit {
+            let _ = writeln!(out, "- _and {} more: `slipway show PLANFILE` lists them all_", total - listed);
+            break;
+        }
+        let _ = writeln!(out, "- `{}`: {}", c.addr, html_escape(&c.notes.join("; ")));
     }
 }
 

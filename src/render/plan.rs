@@ -345,6 +345,9 @@ impl PlanView<'_> {
         if change.importing.is_some() && change.action.is_replace() {
             let _ = writeln!(out, "  # {}", pal.yellow("Warning: this will destroy the imported resource"));
         }
+        for note in &change.notes {
+            let _ = writeln!(out, "  # ({note})");
+        }
         out
     }
 

@@ -79,6 +79,9 @@ pub struct PlanResponse {
     pub planned: Option<Value>,
     /// Changed attributes that cannot be updated in place.
     pub requires_replace: Vec<AttrPath>,
+    /// What applying the change does that its attributes do not show (an update that replaces
+    /// running instances), one sentence each, for the plan to print under the change's header.
+    pub notes: Vec<String>,
     pub planned_private: PrivateData,
     pub diagnostics: Diagnostics,
 }

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::Diagnostic;
 use crate::path::AttrPath;
 use crate::provider::{PlanRequest, PlanResponse};
 use crate::schema::{AttributeSchema, BlockSchema};
@@ -99,8 +99,7 @@ pub fn plan_generic(
     PlanResponse {
         planned: Some(mark_sensitive(block, Value::object(planned))),
         requires_replace,
-        planned_private: Vec::new(),
-        diagnostics: Diagnostics::new(),
+        ..PlanResponse::default()
     }
 }
 

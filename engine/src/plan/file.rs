@@ -67,6 +67,8 @@ struct ChangeDoc {
     schema_version: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     importing: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -270,6 +272,7 @@ pub fn write_plan(plan: &Plan, variables: &BTreeMap<String, Value>) -> Vec<u8> {
                 create_before_destroy: c.create_before_destroy,
                 schema_version: c.schema_version,
                 importing: c.importing.clone(),
+                notes: c.notes.clone(),
             })
             .collect(),
         outputs: plan
@@ -335,6 +338,7 @@ pub fn read_plan(bytes: &[u8]) -> Result<SavedPlan, PlanFileError> {
             create_before_destroy: c.create_before_destroy,
             schema_version: c.schema_version,
             importing: c.importing.clone(),
+            notes: c.notes.clone(),
         });
     }
     let mut outputs = BTreeMap::new();
@@ -392,5 +396,29 @@ mod tests {
         assert!(
             back.get_attr("tags").and_then(|t| t.as_entries()).and_then(|e| e.get("k")).is_some_and(|v| !v.is_known())
         );
+    }
+
+    #[test]
+    fn a_changes_notes_are_saved_with_it() {
+        let change = ResourceChange {
+            addr: "aws_autoscaling_group.nodes".parse().expect("address"),
+            prev_addr: None,
+            provider: "aws".parse().expect("provider"),
+            action: Action::Update,
+            reason: ActionReason::None,
+            before: Some(Value::object_from([("id", Value::string("nodes"))])),
+            after: Some(Value::object_from([("id", Value::string("nodes"))])),
+            requires_replace: Vec::new(),
+            config: None,
+            private: Vec::new(),
+            dependencies: Vec::new(),
+            create_before_destroy: false,
+            schema_version: 0,
+            importing: None,
+            notes: vec!["its 2 instances will be replaced one at a time".into()],
+        };
+        let plan = Plan { changes: vec![change], ..Plan::default() };
+        let saved = read_plan(&write_plan(&plan, &BTreeMap::new())).expect("reads back");
+        assert_eq!(saved.plan.changes[0].notes, plan.changes[0].notes);
     }
 }

@@ -174,6 +174,7 @@ impl InstancePlanner<'_> {
                 create_before_destroy: false,
                 schema_version,
                 importing: None,
+                notes: Vec::new(),
             },
             value: after,
         }
@@ -236,8 +237,9 @@ impl InstancePlanner<'_> {
             pending;
         let current = current.as_ref();
         let lifecycle = &self.resource.lifecycle;
-        let (mut planned, provider_replace, mut planned_private) =
+        let (mut planned, answer) =
             self.check_response(provider, addr, &schema.block, &effective, current, response, diags)?;
+        let PlanResponse { requires_replace: provider_replace, notes, mut planned_private, .. } = answer;
         let mut reason = ActionReason::None;
         let (action, requires_replace) = match current {
             None => (Action::Create, Vec::new()),
@@ -274,10 +276,10 @@ impl InstancePlanner<'_> {
                     {
                         response = runtime.block_on(provider_impl.plan_remote(request, response));
                     }
-                    let (fresh, _, fresh_private) =
+                    let (fresh, answer) =
                         self.check_response(provider, addr, &schema.block, &effective, None, response, diags)?;
                     planned = fresh;
-                    planned_private = fresh_private;
+                    planned_private = answer.planned_private;
                 }
                 (action, replace)
             }
@@ -303,13 +305,16 @@ impl InstancePlanner<'_> {
                 create_before_destroy: lifecycle.create_before_destroy,
                 schema_version: schema.version,
                 importing: None,
+                // Notes describe an update; a new object or an unchanged one needs none.
+                notes: if action == Action::Update { notes } else { Vec::new() },
             },
             value,
         })
     }
 
-    /// A provider's plan answer, its diagnostics reported: the planned value, the paths it
-    /// says force replacement, and its private data; `None` when it failed or is invalid.
+    /// A provider's plan answer, its diagnostics reported: the checked planned value and the
+    /// rest of the answer (the paths it says force replacement, its notes, its private data);
+    /// `None` when it failed or is invalid.
     #[allow(clippy::too_many_arguments)]
     fn check_response(
         &self,
@@ -318,15 +323,15 @@ impl InstancePlanner<'_> {
         block: &slipway_core::schema::BlockSchema,
         effective: &Value,
         prior: Option<&Value>,
-        response: PlanResponse,
+        mut response: PlanResponse,
         diags: &mut Diagnostics,
-    ) -> Option<(Value, Vec<AttrPath>, Vec<u8>)> {
+    ) -> Option<(Value, PlanResponse)> {
         let failed = response.diagnostics.has_errors();
-        diags.extend(self.at_resource(response.diagnostics));
+        diags.extend(self.at_resource(std::mem::take(&mut response.diagnostics)));
         if failed {
             return None;
         }
-        let Some(planned) = response.planned else {
+        let Some(planned) = response.planned.take() else {
             diags.push(
                 Diagnostic::error(
                     "Provider produced invalid plan",
@@ -351,7 +356,7 @@ impl InstancePlanner<'_> {
             }
             return None;
         }
-        Some((planned, response.requires_replace, response.planned_private))
+        Some((planned, response))
     }
 }
 

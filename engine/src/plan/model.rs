@@ -114,6 +114,9 @@ pub struct ResourceChange {
     pub schema_version: u64,
     /// Imported into state by an `import` block as part of this plan: the import ID.
     pub importing: Option<String>,
+    /// The provider's notes on what applying this does beyond its attributes
+    /// (`PlanResponse::notes`).
+    pub notes: Vec<String>,
 }
 
 /// A root module output's change.

@@ -255,6 +255,7 @@ fn drift_of(prior: &BTreeMap<ResourceInstanceAddr, PriorInstance>) -> Vec<Resour
             create_before_destroy: instance.object.create_before_destroy,
             schema_version: instance.object.schema_version,
             importing: None,
+            notes: Vec::new(),
         });
     }
     out
@@ -301,6 +302,7 @@ fn orphan_change(
         create_before_destroy: instance.object.create_before_destroy,
         schema_version: instance.object.schema_version,
         importing: None,
+        notes: Vec::new(),
     }
 }
 

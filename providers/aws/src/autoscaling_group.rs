@@ -90,6 +90,10 @@ impl Resource for AwsAutoscalingGroup {
         ])
     }
 
+    fn plan_notes(&self, prior: &Value, planned: &Value) -> Vec<String> {
+        instance_refresh::plan_note(prior, planned).into_iter().collect()
+    }
+
     fn refine_plan(&self, request: &PlanRequest, fresh: bool, planned: &mut BTreeMap<String, Value>) {
         let prior = request.prior.as_ref().filter(|_| !fresh);
         // The template's other identifier and its version are AWS's to fill in; they carry over

@@ -75,6 +75,37 @@ pub fn wanted(planned: &Value, changed: impl Fn(&str) -> bool) -> bool {
         || triggers.as_elements().unwrap_or_default().iter().filter_map(|t| t.as_str()).any(&changed)
 }
 
+/// The plan's note on an update that rolls the group: how many instances go, how many at a
+/// time, and what each batch waits for. `None` when the update rolls nothing.
+pub fn plan_note(prior: &Value, planned: &Value) -> Option<String> {
+    // A template version that only apply knows is a new one: the template's plan makes
+    // `latest_version` unknown exactly when it makes a version.
+    let changed = |n: &str| {
+        let after = attr(planned, n);
+        !after.is_wholly_known() || !after.same_known_value(&attr(prior, n))
+    };
+    if !wanted(planned, changed) {
+        return None;
+    }
+    // An invalid block is refused by the apply, with the reason; the plan says nothing of it.
+    let roll = Roll::from_config(planned).ok()?;
+    // The roll replaces the instances there now, in batches sized by the capacity wanted.
+    let capacity = |v: &Value| attr(v, "desired_capacity").as_number().and_then(|n| n.to_i64());
+    let instances = capacity(prior).filter(|n| *n > 0)?;
+    let plural = if instances == 1 { "" } else { "s" };
+    let batch = roll.batch(capacity(planned).unwrap_or(instances));
+    let at_a_time = if batch == 1 { "one".to_string() } else { batch.to_string() };
+    let nodes = if roll.kubernetes.is_some() {
+        "; each node is drained first, and its replacement must be Ready in the cluster before the next batch"
+    } else {
+        ""
+    };
+    Some(format!(
+        "its {instances} instance{plural} will be replaced {at_a_time} at a time by instance_refresh, keeping {}% of the group in service{nodes}",
+        roll.min_healthy_percentage
+    ))
+}
+
 /// One lock per cluster (by API host) that a roll holds from its first drain to its last
 /// replacement Ready: one node of a cluster is replaced at a time, whichever group it is in.
 #[derive(Debug, Default)]

@@ -204,7 +204,11 @@ impl Provider for AwsProvider {
             }
             let fresh = request.prior.is_none() || !response.requires_replace.is_empty();
             resource.refine_plan(&request, fresh, &mut entries);
-            response.planned = Some(mark_sensitive(block, Value::object(entries)));
+            let planned = mark_sensitive(block, Value::object(entries));
+            if let Some(prior) = request.prior.as_ref().filter(|_| !fresh) {
+                response.notes = resource.plan_notes(prior, &planned);
+            }
+            response.planned = Some(planned);
         }
         // tags_all: the provider's default_tags under the resource's own, known while planning.
         if block.attributes.contains_key("tags_all")

@@ -44,6 +44,12 @@ pub trait Resource: Send + Sync {
         Vec::new()
     }
 
+    /// What applying an in-place update does beyond its attributes, for the plan to say
+    /// (`PlanResponse::notes`): an update that replaces running instances.
+    fn plan_notes(&self, _prior: &Value, _planned: &Value) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Creates the object, or adopts the one `owner` already created (see
     /// `ApplyRequest::owner`); its whole new state.
     async fn create(&self, clients: &Clients, planned: &Value, owner: &str) -> Result<Value, Diagnostic>;

@@ -180,6 +180,7 @@ pub fn plan(request: &PlanRequest) -> PlanResponse {
         requires_replace,
         planned_private: request.prior_private.clone(),
         diagnostics,
+        ..PlanResponse::default()
     }
 }
 

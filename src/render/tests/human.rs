@@ -495,3 +495,15 @@ fn sensitivity_of_blocks_changes() {
     assert!(!out.contains("admin") && !out.contains("k2"));
     assert_snapshot!(out);
 }
+
+#[test]
+fn an_update_carries_the_providers_notes_under_its_header() {
+    let mut update = change(
+        "aws_autoscaling_group.nodes",
+        Action::Update,
+        Some(obj([("id", s("nodes")), ("version", s("1"))])),
+        Some(obj([("id", s("nodes")), ("version", unknown())])),
+    );
+    update.notes = vec!["its 2 instances will be replaced 1 at a time: instance_refresh".into()];
+    assert_snapshot!(text(&plan(vec![update])));
+}

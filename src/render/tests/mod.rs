@@ -75,6 +75,7 @@ pub fn change(address: &str, action: Action, before: Option<Value>, after: Optio
         create_before_destroy: false,
         schema_version: 0,
         importing: None,
+        notes: Vec::new(),
     }
 }
 

@@ -240,4 +240,75 @@ fn every_generated_user_data_is_valid_cloud_config_with_clean_scripts_and_the_ri
     assert!(subject.contains("O = system:masters") && subject.contains("CN = kubernetes-admin"), "{subject}");
     let key = field(&config["users"][0]["user"]["client-key-data"]);
     assert!(key.contains("PRIVATE KEY"), "the client key is in the kubeconfig");
+
+    gone_etcd_members_are_those_whose_instance_is_gone(&moto, script, work.path());
+}
+
+/// A control-plane node that joins removes the etcd members whose EC2 instance is gone, and
+/// only those: not a member that has not started (no name yet), not one whose instance runs.
+/// The script's own functions run in bash against the local AWS; etcd and kubectl, which need a
+/// cluster, answer from a member list written here.
+fn gone_etcd_members_are_those_whose_instance_is_gone(moto: &Moto, script: &str, work: &Path) {
+    let rt = rt();
+    let ec2 = moto.ec2();
+    let reservations = rt
+        .block_on(
+            ec2.describe_instances()
+                .filters(
+                    aws_sdk_ec2::types::Filter::builder().name("tag:k8s.io/role/control-plane").values("1").build(),
+                )
+                .filters(aws_sdk_ec2::types::Filter::builder().name("instance-state-name").values("running").build())
+                .send(),
+        )
+        .expect("control-plane instances");
+    let control_plane: Vec<(String, String)> = reservations
+        .reservations()
+        .iter()
+        .flat_map(|r| r.instances())
+        .map(|i| (i.instance_id().expect("id").to_string(), i.private_dns_name().expect("dns name").to_string()))
+        .collect();
+    assert_eq!(control_plane.len(), 3, "{control_plane:?}");
+    let (gone_id, gone_name) = &control_plane[1];
+    rt.block_on(ec2.terminate_instances().instance_ids(gone_id).send()).expect("terminate");
+    let members = serde_json::json!({"members": [
+        {"ID": "11", "name": control_plane[0].1, "clientURLs": ["https://10.0.0.11:2379"]},
+        {"ID": "12", "name": gone_name, "clientURLs": ["https://10.0.0.12:2379"]},
+        {"ID": "13", "name": control_plane[2].1, "clientURLs": ["https://10.0.0.13:2379"]},
+        {"ID": "14", "name": "", "clientURLs": []},
+    ]});
+    std::fs::write(work.join("members.json"), members.to_string()).expect("members");
+    let function = |name: &str| {
+        let start = script.find(&format!("\n{name}() {{\n")).unwrap_or_else(|| panic!("{name} in the script"));
+        let end = script[start..].find("\n}\n").map(|e| start + e + 3).expect("end of function");
+        script[start..end].to_string()
+    };
+    let harness = format!(
+        r#"set -euo pipefail
+log() {{ echo "log: $*"; }}
+sign_client() {{ :; }}
+client_certs={work}
+kubectl() {{ echo "https://10.0.0.11:2379"; }}
+etcd_call() {{
+  case "$*" in
+    *member/list*) cat {work}/members.json ;;
+    *member/remove*) echo "$4" >> {work}/removed ;;
+    *) return 0 ;;
+  esac
+}}
+ec2_call() {{
+  curl -sS --aws-sigv4 "aws:amz:us-east-1:ec2" --user testing:testing "{url}/?Version=2016-11-15&$1"
+}}
+{exists}{remove}
+remove_gone_etcd_members
+"#,
+        work = work.display(),
+        url = moto.url,
+        exists = function("member_instance_exists"),
+        remove = function("remove_gone_etcd_members"),
+    );
+    let (ok, out) = run("bash", &["-c", &harness], "bash");
+    assert!(ok, "{out}");
+    let removed = std::fs::read_to_string(work.join("removed")).unwrap_or_default();
+    assert_eq!(removed.trim(), r#"{"ID": "12"}"#, "only the member of the terminated instance: {out}");
+    assert!(out.contains(&format!("removing etcd member 12 ({gone_name}): its instance is gone")), "{out}");
 }

@@ -204,3 +204,33 @@ fn a_new_template_version_rolls_the_nodes_one_at_a_time_and_a_stopped_roll_resum
     let groups = rt().block_on(moto.autoscaling().describe_auto_scaling_groups().send()).expect("groups");
     assert!(groups.auto_scaling_groups().is_empty());
 }
+
+#[test]
+fn an_instance_refresh_apply_would_refuse_is_refused_by_the_plan() {
+    let moto = Moto::start();
+    let api = ApiServer::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let text = config(&moto, &api, "t3.medium", "30s");
+    // Launch before terminate is not how slipway rolls: the plan says so, before anything exists.
+    let bad =
+        text.replace("min_healthy_percentage = 50", "min_healthy_percentage = 50\n      max_healthy_percentage = 110");
+    assert_ne!(bad, text);
+    write(d, bad);
+    let (code, out) = slipway(d, &["plan"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("Invalid instance_refresh"), "{out}");
+    assert!(out.contains("max_healthy_percentage = 110: slipway replaces instances terminate-first"), "{out}");
+    assert!(
+        out.contains("main.tf:") && out.contains("max_healthy_percentage = 110\n"),
+        "the error points at the attribute: {out}"
+    );
+    let groups = rt().block_on(moto.autoscaling().describe_auto_scaling_groups().send()).expect("groups");
+    assert!(groups.auto_scaling_groups().is_empty(), "nothing was created");
+
+    // A value known only after apply is not checked until it is known.
+    let unknown = text.replace("min_healthy_percentage = 50", "min_healthy_percentage = length(aws_vpc.main.id)");
+    write(d, unknown);
+    let (code, out) = slipway(d, &["plan"]);
+    assert_eq!(code, 0, "{out}");
+}

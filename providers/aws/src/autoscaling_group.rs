@@ -14,7 +14,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use slipway_core::provider::PlanRequest;
 use slipway_core::provider_kit::{attr, same};
 use slipway_core::schema::{AttributeSchema, BlockSchema, Nesting};
-use slipway_core::{Diagnostic, Type, Value};
+use slipway_core::{Diagnostic, Diagnostics, Type, Value};
 
 use crate::elbv2_kit::{int32, known_or, planned_i32, string_set, strings};
 use crate::instance_refresh::{self, Roll};
@@ -88,6 +88,10 @@ impl Resource for AwsAutoscalingGroup {
             ("force_delete", Value::bool(false)),
             ("wait_for_capacity_timeout", Value::string("10m")),
         ])
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        instance_refresh::validate(config).into_iter().collect()
     }
 
     fn plan_notes(&self, prior: &Value, planned: &Value) -> Vec<String> {

@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use aws_sdk_autoscaling::types::{AutoScalingGroup, LifecycleState, Tag};
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use slipway_core::path::AttrPath;
 use slipway_core::provider_kit::attr;
 use slipway_core::schema::{AttributeSchema, BlockSchema, Nesting};
 use slipway_core::{Diagnostic, Type, Value};
@@ -73,6 +74,13 @@ pub fn wanted(planned: &Value, changed: impl Fn(&str) -> bool) -> bool {
     let triggers = attr(&refresh, "triggers");
     changed("launch_template")
         || triggers.as_elements().unwrap_or_default().iter().filter_map(|t| t.as_str()).any(&changed)
+}
+
+/// The `instance_refresh` block's problems, found while planning rather than by the apply
+/// (which would refuse it after the group's template had changed). Unknown values pass.
+pub fn validate(config: &Value) -> Option<Diagnostic> {
+    configured(config)?;
+    Roll::from_config(config).err()
 }
 
 /// The plan's note on an update that rolls the group: how many instances go, how many at a
@@ -134,9 +142,10 @@ pub struct Roll {
 impl Roll {
     pub fn from_config(planned: &Value) -> Result<Roll, Diagnostic> {
         let refresh = configured(planned).unwrap_or_else(|| Value::null(Type::Any));
-        let strategy = configured_str(&refresh, "strategy").unwrap_or_default();
-        if strategy != "Rolling" {
-            return Err(invalid(format!("strategy = {strategy:?}: the only strategy is \"Rolling\".")));
+        // Required by the schema: absent only while unknown, when there is nothing to check.
+        if let Some(strategy) = configured_str(&refresh, "strategy").filter(|s| s != "Rolling") {
+            return Err(invalid(format!("strategy = {strategy:?}: the only strategy is \"Rolling\"."))
+                .with_attribute(at(&[], "strategy")));
         }
         let preferences = attr(&refresh, "preferences").as_elements().and_then(|p| p.first().cloned());
         let preferences = preferences.unwrap_or_else(|| Value::null(Type::Any));
@@ -145,17 +154,20 @@ impl Roll {
         if !(0..=100).contains(&min_healthy_percentage) {
             return Err(invalid(format!(
                 "min_healthy_percentage = {min_healthy_percentage}: it is a percentage, from 0 to 100."
-            )));
+            ))
+            .with_attribute(at(&["preferences"], "min_healthy_percentage")));
         }
         if let Some(max) = number("max_healthy_percentage").filter(|m| *m != 100) {
             return Err(invalid(format!(
                 "max_healthy_percentage = {max}: slipway replaces instances terminate-first, never above the desired capacity (100). Remove it, or use min_healthy_percentage to choose the batch size."
-            )));
+            ))
+            .with_attribute(at(&["preferences"], "max_healthy_percentage")));
         }
         let warmup = match configured_str(&preferences, "instance_warmup") {
             None => Duration::ZERO,
             Some(text) => Duration::from_secs(text.trim().parse().map_err(|_| {
                 invalid(format!("instance_warmup = {text:?}: write the number of seconds, as in \"60\"."))
+                    .with_attribute(at(&["preferences"], "instance_warmup"))
             })?),
         };
         let kubernetes = kube_nodes::settings(&refresh);
@@ -163,6 +175,7 @@ impl Roll {
             kubernetes.as_ref().and_then(|k| configured_str(k, "timeout")).unwrap_or_else(|| NODE_TIMEOUT.into());
         let node_timeout = crate::autoscaling_group::parse_duration(&timeout_text).ok_or_else(|| {
             invalid(format!("kubernetes timeout = {timeout_text:?}: write a duration, as in \"15m\" or \"90s\"."))
+                .with_attribute(at(&["kubernetes"], "timeout"))
         })?;
         Ok(Roll {
             min_healthy_percentage,
@@ -237,6 +250,16 @@ impl Roll {
 
 fn invalid(detail: String) -> Diagnostic {
     Diagnostic::error("Invalid instance_refresh", detail)
+}
+
+/// The path of `name` in the group's `instance_refresh` block, through the nested `blocks`
+/// (each a list of one).
+fn at(blocks: &[&str], name: &str) -> AttrPath {
+    let mut path = AttrPath::attr("instance_refresh").then_index(0);
+    for block in blocks {
+        path = path.then_attr(*block).then_index(0);
+    }
+    path.then_attr(name)
 }
 
 /// Instances on their way out of the group.

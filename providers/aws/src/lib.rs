@@ -12,10 +12,11 @@ use async_trait::async_trait;
 use slipway_core::provider::{
     ApplyRequest, ApplyResponse, ConfigureRequest, ConfigureResponse, ImportRequest, ImportResponse, PlanRequest,
     PlanResponse, Provider, ProviderFactory, ReadBatchRequest, ReadBatchResponse, ReadDataRequest, ReadDataResponse,
+    ValidateRequest, ValidateResponse,
 };
 use slipway_core::provider_kit::{attr, mark_sensitive, plan_fresh, plan_generic, unknown_type};
 use slipway_core::schema::{ProviderSchema, ResourceSchema};
-use slipway_core::{Diagnostic, Value};
+use slipway_core::{Diagnostic, Diagnostics, Value};
 
 mod autoscaling_group;
 pub mod backend_s3;
@@ -182,6 +183,16 @@ impl Provider for AwsProvider {
         }
         let _ = self.clients.set(clients);
         response
+    }
+
+    fn validate(&self, request: ValidateRequest) -> ValidateResponse {
+        let diagnostics = match self.resource(&request.type_name) {
+            Ok(resource) if request.mode == slipway_core::address::ResourceMode::Managed => {
+                resource.validate(&request.config)
+            }
+            _ => Diagnostics::new(),
+        };
+        ValidateResponse { diagnostics }
     }
 
     fn plan(&self, request: PlanRequest) -> PlanResponse {

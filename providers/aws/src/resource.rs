@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use slipway_core::path::AttrPath;
 use slipway_core::provider::PlanRequest;
 use slipway_core::schema::BlockSchema;
-use slipway_core::{Diagnostic, Value};
+use slipway_core::{Diagnostic, Diagnostics, Value};
 
 use crate::kit::Clients;
 
@@ -42,6 +42,12 @@ pub trait Resource: Send + Sync {
     /// asked when there is a prior object.
     fn replace_paths(&self, _request: &PlanRequest, _prior: &Value) -> Vec<AttrPath> {
         Vec::new()
+    }
+
+    /// Checks of the configuration beyond its schema, made by every plan before anything changes
+    /// (values only apply would otherwise refuse). Unknown values are not checked.
+    fn validate(&self, _config: &Value) -> Diagnostics {
+        Diagnostics::new()
     }
 
     /// What applying an in-place update does beyond its attributes, for the plan to say

@@ -19,7 +19,7 @@ use slipway_core::path::AttrPath;
 use slipway_core::provider::PlanRequest;
 use slipway_core::provider_kit::{attr, bool_attr, int_attr, same};
 use slipway_core::schema::{AttributeSchema, BlockSchema, Nesting};
-use slipway_core::{Diagnostic, Type, Value};
+use slipway_core::{Diagnostic, Diagnostics, Type, Value};
 
 use crate::kit::{
     Clients, aws_error, configured_bool, configured_str, from_tags, is_not_found, owner_filter, required_str,
@@ -97,6 +97,30 @@ impl Resource for AwsInstance {
             ("disable_api_termination", Value::bool(false)),
             ("monitoring", Value::bool(false)),
         ])
+    }
+
+    /// User data given twice, or as base64 that is not: what the apply would refuse.
+    fn validate(&self, config: &Value) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        let encoded = attr(config, "user_data_base64");
+        // An unknown value counts as set: it will have one at apply.
+        if !attr(config, "user_data").is_null() && !encoded.is_null() {
+            diags.push(
+                Diagnostic::error(
+                    "Conflicting user data",
+                    "Only one of \"user_data\" and \"user_data_base64\" can be set; remove one.",
+                )
+                .with_attribute(AttrPath::attr("user_data_base64")),
+            );
+        } else if let Some(text) = encoded.as_str()
+            && let Err(e) = BASE64.decode(text)
+        {
+            diags.push(
+                Diagnostic::error("Invalid user_data_base64", format!("user_data_base64 is not base64: {e}."))
+                    .with_attribute(AttrPath::attr("user_data_base64")),
+            );
+        }
+        diags
     }
 
     fn replace_paths(&self, request: &PlanRequest, prior: &Value) -> Vec<AttrPath> {

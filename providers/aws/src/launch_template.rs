@@ -16,10 +16,11 @@ use aws_sdk_ec2::types::{
     LaunchTemplatesMonitoringRequest, RequestLaunchTemplateData, ResourceType, ResponseLaunchTemplateData,
     ShutdownBehavior, VolumeType,
 };
+use slipway_core::path::AttrPath;
 use slipway_core::provider::PlanRequest;
 use slipway_core::provider_kit::{attr, same};
 use slipway_core::schema::{AttributeSchema, BlockSchema, Nesting};
-use slipway_core::{Diagnostic, Type, Value};
+use slipway_core::{Diagnostic, Diagnostics, Type, Value};
 
 use crate::kit::{
     Clients, aws_error, configured_bool, configured_str, from_tags, is_not_found, name_or_unique, owner_filter,
@@ -155,6 +156,30 @@ impl Resource for AwsLaunchTemplate {
             }
         }
         block
+    }
+
+    /// The flags written as strings ("true", "false") that the apply would refuse.
+    fn validate(&self, config: &Value) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        let mut check = |value: &Value, at: &AttrPath, name: &str| {
+            if let Err(d) = flag(value, name) {
+                diags.push(d.with_attribute(at.then_attr(name)));
+            }
+        };
+        check(config, &AttrPath::root(), "ebs_optimized");
+        for (i, mapping) in blocks(config, "block_device_mappings").iter().enumerate() {
+            if let Some(ebs) = first_block(mapping, "ebs") {
+                let at = AttrPath::attr("block_device_mappings").then_index(i).then_attr("ebs").then_index(0);
+                check(&ebs, &at, "delete_on_termination");
+                check(&ebs, &at, "encrypted");
+            }
+        }
+        for (i, nic) in blocks(config, "network_interfaces").iter().enumerate() {
+            let at = AttrPath::attr("network_interfaces").then_index(i);
+            check(nic, &at, "associate_public_ip_address");
+            check(nic, &at, "delete_on_termination");
+        }
+        diags
     }
 
     fn refine_plan(&self, request: &PlanRequest, fresh: bool, planned: &mut BTreeMap<String, Value>) {

@@ -3,7 +3,8 @@
 //! read back through the SDK; a reformatted policy is no change; new content is an in-place
 //! upload; a tag and an object changed outside slipway are drift and are undone; a new bucket
 //! name is a replacement; a bucket made outside slipway is imported; a bucket holding three
-//! versions of an object and a delete marker is destroyed with force_destroy.
+//! versions of an object and a delete marker is destroyed with force_destroy; an object
+//! uploaded from a file with `etag = filemd5(...)` is uploaded again when the file changes.
 
 #![allow(clippy::disallowed_methods)]
 
@@ -289,4 +290,48 @@ fn a_bucket_made_outside_is_imported_and_one_not_empty_is_not_destroyed_without_
     assert_ne!(code, 0, "{out}");
     assert!(out.contains("BucketNotEmpty") && out.contains("force_destroy"), "{out}");
     rt.block_on(s3.head_bucket().bucket(bucket).send()).expect("the bucket stays");
+}
+
+#[test]
+fn an_object_uploaded_from_a_file_with_etag_filemd5_is_uploaded_again_when_the_file_changes() {
+    let moto = Moto::start();
+    let rt = rt();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let config = r#"
+resource "aws_s3_bucket" "site" {
+  bucket = "slipway-site"
+}
+
+resource "aws_s3_object" "index" {
+  bucket = aws_s3_bucket.site.id
+  key    = "index.html"
+  source = "index.html"
+  etag   = filemd5("index.html")
+}
+"#;
+    std::fs::write(d.join("main.tf"), format!("{}{config}", moto.provider_block())).expect("write");
+    std::fs::write(d.join("index.html"), "<h1>one</h1>\n").expect("write");
+    let (code, out) = slipway(d, &["apply", "-auto-approve"]);
+    assert_eq!(code, 0, "{out}");
+    let head = rt.block_on(moto.s3().head_object().bucket("slipway-site").key("index.html").send()).expect("head");
+    // printf '<h1>one</h1>\n' | md5sum
+    assert_eq!(head.e_tag(), Some("\"d3509978a7b26e35e97eb8eb18e84169\""));
+    let (code, out) = slipway(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 0, "the etag S3 reports is the file's MD5: no change: {out}");
+
+    // Editing the file changes filemd5, and so the object.
+    std::fs::write(d.join("index.html"), "<h1>two</h1>\n").expect("write");
+    let (code, out) = slipway(d, &["apply", "-auto-approve"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 changed") || out.contains("1 added"), "{out}");
+    let body = rt
+        .block_on(moto.s3().get_object().bucket("slipway-site").key("index.html").send())
+        .expect("get")
+        .body
+        .collect();
+    let body = rt.block_on(body).expect("body").into_bytes();
+    assert_eq!(&body[..], b"<h1>two</h1>\n");
+    let (code, out) = slipway(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 0, "{out}");
 }

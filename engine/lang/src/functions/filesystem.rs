@@ -160,6 +160,13 @@ fn file(args: &[Value], ctx: &FunctionContext<'_>) -> Result<Value, FunctionErro
     Ok(Value::string(read_text(&path, sensitive, ctx)?).with_sensitive(sensitive))
 }
 
+/// The bytes of the file the first argument names, and whether the path was sensitive (for
+/// the file hash functions).
+pub(super) fn file_arg(args: &[Value], ctx: &FunctionContext<'_>) -> Result<(Vec<u8>, bool), FunctionError> {
+    let (path, sensitive) = path_arg(args, 0)?;
+    Ok((read_file(&path, sensitive, ctx)?, sensitive))
+}
+
 fn filebase64(args: &[Value], ctx: &FunctionContext<'_>) -> Result<Value, FunctionError> {
     let (path, sensitive) = path_arg(args, 0)?;
     let bytes = read_file(&path, sensitive, ctx)?;

@@ -1,5 +1,5 @@
 //! String functions: `chomp`, `format`, `formatlist`, `indent`, `join`, `lower`, `upper`, `regex`,
-//! `regexall`, `replace`, `split`, `startswith`, `endswith`, `strrev`, `substr`, `title`, `trim`,
+//! `regexall`, `replace`, `split`, `startswith`, `endswith`, `strcontains`, `strrev`, `substr`, `title`, `trim`,
 //! `trimprefix`, `trimsuffix`, `trimspace`.
 //!
 //! Terraform measures strings in grapheme clusters; we measure in Unicode scalar values (chars),
@@ -57,6 +57,12 @@ pub(super) fn register(registry: &mut Registry) {
         "suffix",
         || Type::Bool,
         |args, _| Ok(Value::bool(str_arg(args, 0)?.ends_with(str_arg(args, 1)?))),
+    ));
+    registry.add(pair(
+        "strcontains",
+        "substr",
+        || Type::Bool,
+        |args, _| Ok(Value::bool(str_arg(args, 0)?.contains(str_arg(args, 1)?))),
     ));
     // Terraform answers `startswith(unknown, "")` with true: every string starts with "".
     registry.add(Function::new(
@@ -1041,6 +1047,9 @@ mod tests {
         check("startswith", vec![s("hello world"), s("world")], Value::bool(false));
         check("endswith", vec![s("hello world"), s("world")], Value::bool(true));
         check("endswith", vec![s("hello world"), s("hello")], Value::bool(false));
+        check("strcontains", vec![s("hello world"), s("o w")], Value::bool(true));
+        check("strcontains", vec![s("hello world"), s("O W")], Value::bool(false));
+        check("strcontains", vec![s("hello"), s("")], Value::bool(true));
         check("strrev", vec![s("hello")], s("olleh"));
         check("strrev", vec![s("a ☃")], s("☃ a"));
         check("substr", vec![s("hello world"), Value::int(1), Value::int(4)], s("ello"));
@@ -1209,6 +1218,7 @@ mod tests {
         check_unknown("format", vec![s("%v"), Value::tuple(vec![Value::unknown(Type::String)])], Type::String);
         check_unknown("join", vec![s(","), Value::tuple(vec![Value::unknown(Type::String)])], Type::String);
         check_unknown("endswith", vec![Value::unknown(Type::String), s("a")], Type::Bool);
+        check_unknown("strcontains", vec![Value::unknown(Type::String), s("a")], Type::Bool);
         check_unknown("startswith", vec![Value::unknown(Type::String), s("a")], Type::Bool);
         check("startswith", vec![Value::unknown(Type::String), s("")], Value::bool(true));
         check_err("replace", vec![s("a"), Value::null(Type::String), s("b")], "\"substr\" parameter");

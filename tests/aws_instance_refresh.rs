@@ -4,7 +4,9 @@
 //! evicted (DaemonSet pods stay), its instance terminated, the replacement waited for until its
 //! Node is Ready, the old Node deleted, then the next. A roll whose replacement never becomes
 //! Ready stops there, with the old node still serving, and the next plan shows the template
-//! change again; its apply finishes the roll; then nothing is left to do.
+//! change again; its apply finishes the roll; then nothing is left to do. A stopped roll whose
+//! `instance_refresh` block is then removed is forgotten, rolling nothing. A block the apply
+//! would refuse is refused by the plan.
 
 #![allow(clippy::disallowed_methods)]
 
@@ -233,4 +235,49 @@ fn an_instance_refresh_apply_would_refuse_is_refused_by_the_plan() {
     write(d, unknown);
     let (code, out) = slipway(d, &["plan"]);
     assert_eq!(code, 0, "{out}");
+}
+
+/// `config` without its `instance_refresh` block.
+fn without_refresh(text: &str) -> String {
+    let start = text.find("  instance_refresh {").expect("instance_refresh block");
+    let end = start + text[start..].find("\n  }\n").expect("end of the block") + "\n  }\n".len();
+    format!("{}{}", &text[..start], &text[end..])
+}
+
+#[test]
+fn an_unfinished_roll_whose_instance_refresh_is_removed_is_forgotten() {
+    let moto = Moto::start();
+    let api = ApiServer::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let groups = [GROUP];
+    write(d, config(&moto, &api, "t3.medium", "30s"));
+    let ((code, out), _) =
+        kubelets::serving(&moto, &api, &groups, Behaviour::default(), || slipway(d, &["apply", "-auto-approve"]));
+    assert_eq!(code, 0, "{out}");
+
+    // A roll stops at its first replacement, which never becomes Ready: the group is marked.
+    write(d, config(&moto, &api, "t3.large", "3s"));
+    let stuck = Behaviour { ready_limit: Some(2), ..Behaviour::default() };
+    let ((code, out), _) = kubelets::serving(&moto, &api, &groups, stuck, || slipway(d, &["apply", "-auto-approve"]));
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(pending_tag(&moto).as_deref(), Some("1"), "{out}");
+
+    // Without instance_refresh, the group takes the new version and rolls nothing, and the
+    // mark goes: refresh reports the version the group has, and the configuration converges.
+    let plain = without_refresh(&config(&moto, &api, "t3.large", "3s"));
+    assert!(!plain.contains("instance_refresh") && plain.contains("launch_template {"), "{plain}");
+    write(d, plain);
+    let (code, out) = slipway(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("\"1\" -> \"2\""), "the version the stopped roll started from: {out}");
+    assert!(!out.contains("will be replaced one at a time"), "nothing rolls now: {out}");
+    let (before, _) = instances(&moto);
+    let (code, out) = slipway(d, &["apply", "-auto-approve"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(pending_tag(&moto), None, "the mark of the abandoned roll is cleared");
+    let (after, _) = instances(&moto);
+    assert_eq!(before, after, "no instance was replaced");
+    let (code, out) = slipway(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 0, "converged: {out}");
 }

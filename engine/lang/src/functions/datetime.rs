@@ -1,5 +1,5 @@
 //! Date and time functions: `timestamp` (impure), `formatdate` with Terraform's own format
-//! mnemonics, and `timeadd` with Go duration syntax. Timestamps are parsed as strictly as Go's
+//! mnemonics, `timeadd` with Go duration syntax, and `timecmp` (-1, 0 or 1, offsets counted). Timestamps are parsed as strictly as Go's
 //! `time.Parse(time.RFC3339, ...)`, and parse errors are worded as Terraform words them.
 
 use std::fmt::Write as _;
@@ -23,6 +23,12 @@ pub(super) fn register(registry: &mut Registry) {
         vec![Param::new("timestamp", Type::String), Param::new("duration", Type::String)],
         Returns::Fixed(|| Type::String),
         timeadd,
+    ));
+    registry.add(Function::new(
+        "timecmp",
+        vec![Param::new("timestamp_a", Type::String), Param::new("timestamp_b", Type::String)],
+        Returns::Fixed(|| Type::Number),
+        timecmp,
     ));
 }
 
@@ -416,6 +422,18 @@ fn timeadd(args: &[Value], _: &FunctionContext<'_>) -> Result<Value, FunctionErr
     Ok(Value::string(format_rfc3339(&sum)))
 }
 
+/// Which of two instants comes first: -1 when `a` does, 1 when `b` does, 0 when they are the
+/// same instant however each is written.
+fn timecmp(args: &[Value], _: &FunctionContext<'_>) -> Result<Value, FunctionError> {
+    let a = parse_timestamp(str_arg(args, 0)?).map_err(|e| FunctionError::Arg(0, e))?;
+    let b = parse_timestamp(str_arg(args, 1)?).map_err(|e| FunctionError::Arg(1, e))?;
+    Ok(Value::int(match a.cmp(&b) {
+        std::cmp::Ordering::Less => -1,
+        std::cmp::Ordering::Equal => 0,
+        std::cmp::Ordering::Greater => 1,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testing::call_fn;
@@ -540,6 +558,18 @@ mod tests {
         assert_eq!(add("2017-11-22T00:00:00.5Z", "500ms"), Ok(s("2017-11-22T00:00:01Z")));
         assert_eq!(add("2017-11-22T00:00:00Z", "0"), Ok(s("2017-11-22T00:00:00Z")));
         assert_eq!(add("2017-11-22T00:00:00Z", "1\u{b5}s"), Ok(s("2017-11-22T00:00:00Z")));
+    }
+
+    #[test]
+    fn timecmp_documented_examples() {
+        let cmp = |a: &str, b: &str| call_fn("timecmp", vec![s(a), s(b)]);
+        assert_eq!(cmp("2017-11-22T00:00:00Z", "2017-11-22T00:00:00Z"), Ok(Value::int(0)));
+        assert_eq!(cmp("2017-11-22T00:00:00Z", "2017-11-22T01:00:00Z"), Ok(Value::int(-1)));
+        assert_eq!(cmp("2017-11-22T01:00:00Z", "2017-11-22T00:59:00-01:00"), Ok(Value::int(-1)));
+        assert_eq!(cmp("2017-11-22T01:00:00+01:00", "2017-11-22T00:00:00Z"), Ok(Value::int(0)));
+        assert_eq!(cmp("2017-11-22T00:00:01Z", "2017-11-22T00:00:00.5Z"), Ok(Value::int(1)));
+        assert!(matches!(cmp("2017-11-22", "2017-11-22T00:00:00Z"), Err(FunctionError::Arg(0, _))));
+        assert!(matches!(cmp("2017-11-22T00:00:00Z", "noon"), Err(FunctionError::Arg(1, _))));
     }
 
     #[test]

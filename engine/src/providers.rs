@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, RwLock};
 
 use futures::future::join_all;
-use slipway_core::address::{ModuleInstance, ProviderConfigAddr, ResourceAddr, ResourceInstanceAddr, ResourceMode};
+use slipway_core::address::{ModuleInstance, ProviderConfigAddr, ResourceAddr, ResourceMode};
 use slipway_core::provider::{ConfigureRequest, Provider, ProviderFactory};
 use slipway_core::schema::{ProviderSchema, ResourceSchema};
 use slipway_core::{Diagnostic, Diagnostics, Value};
@@ -15,7 +15,7 @@ use slipway_lang::config::{Config, ProviderConfig, Resource};
 use slipway_lang::dependencies::{ConfigResource, body_dependencies};
 use slipway_lang::evaluate::{
     EvalSettings, EvaluatedModule, InputValue, ResourceInstanceConfig, ResourceObserver, eval_body_in_module,
-    evaluate_config,
+    evaluate_config, instance_values,
 };
 use slipway_lang::source::Sources;
 
@@ -314,19 +314,12 @@ impl ResourceObserver for SavedValues<'_> {
         instances: Option<&[ResourceInstanceConfig]>,
         _diags: &mut Diagnostics,
     ) -> Vec<Value> {
-        let Some(instances) = instances else { return Vec::new() };
         let names: Vec<String> = module.0.iter().map(|(n, _)| n.clone()).collect();
         let needed = self.needed.contains(&ConfigResource { module: names, resource: resource.key.clone() });
-        instances
-            .iter()
-            .map(|i| {
-                let addr = ResourceInstanceAddr::new(module.clone(), resource.key.clone(), i.key.clone());
-                let saved = needed.then(|| self.state.instances.get(&addr)).flatten();
-                saved
-                    .and_then(|object| decode_object(&addr, object, self.providers).ok())
-                    .unwrap_or_else(|| Value::unknown(slipway_core::Type::Any))
-            })
-            .collect()
+        instance_values(module, resource, instances, |addr| {
+            let saved = needed.then(|| self.state.instances.get(addr)).flatten()?;
+            decode_object(addr, saved, self.providers).ok()
+        })
     }
 }
 

@@ -5,10 +5,11 @@
 use std::collections::HashMap;
 
 use slipway_core::address::{ModuleInstance, ResourceInstanceAddr};
-use slipway_core::{Diagnostics, Type, Value};
+use slipway_core::{Diagnostics, Value};
 use slipway_lang::config::{Config, Resource};
 use slipway_lang::evaluate::{
     EvalSettings, EvaluatedModule, InputValue, ResourceInstanceConfig, ResourceObserver, evaluate_config,
+    instance_values,
 };
 use slipway_lang::source::Sources;
 
@@ -26,14 +27,7 @@ impl ResourceObserver for PlannedValues<'_> {
         instances: Option<&[ResourceInstanceConfig]>,
         _diags: &mut Diagnostics,
     ) -> Vec<Value> {
-        let Some(instances) = instances else { return Vec::new() };
-        instances
-            .iter()
-            .map(|i| {
-                let addr = ResourceInstanceAddr::new(module.clone(), resource.key.clone(), i.key.clone());
-                self.values.get(&addr).map(|v| (*v).clone()).unwrap_or_else(|| Value::unknown(Type::Any))
-            })
-            .collect()
+        instance_values(module, resource, instances, |addr| self.values.get(addr).map(|v| (*v).clone()))
     }
 }
 

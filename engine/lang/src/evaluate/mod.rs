@@ -104,6 +104,25 @@ pub trait ResourceObserver {
     ) -> Vec<Value>;
 }
 
+/// An observer's answer built instance by instance: each instance's value from `value_of`,
+/// unknown where it gives none; no values while the instances are not known.
+pub fn instance_values(
+    module: &ModuleInstance,
+    resource: &Resource,
+    instances: Option<&[ResourceInstanceConfig]>,
+    value_of: impl Fn(&slipway_core::address::ResourceInstanceAddr) -> Option<Value>,
+) -> Vec<Value> {
+    let Some(instances) = instances else { return Vec::new() };
+    instances
+        .iter()
+        .map(|i| {
+            let addr =
+                slipway_core::address::ResourceInstanceAddr::new(module.clone(), resource.key.clone(), i.key.clone());
+            value_of(&addr).unwrap_or_else(|| Value::unknown(slipway_core::Type::Any))
+        })
+        .collect()
+}
+
 /// One expanded instance of a resource: its key and its evaluated configuration.
 #[derive(Clone, Debug)]
 pub struct ResourceInstanceConfig {
